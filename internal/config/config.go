@@ -1,0 +1,321 @@
+// Package config reads contactd's YAML configuration file. The ivr keys
+// (languages, routes, menus) are decoded by package ivr; the rest is here.
+// Every problem is reported as "file:line: field: problem".
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/contactd/contactd/ivr"
+)
+
+// Config is a whole, decoded configuration.
+type Config struct {
+	// Path is the file it came from ("embedded demo" for the demo).
+	Path string `yaml:"-"`
+	// FS holds the files the config refers to (prompts), rooted at the
+	// config file's directory.
+	FS fs.FS `yaml:"-"`
+
+	SIP             SIP      `yaml:"sip"`
+	HTTP            HTTP     `yaml:"http"`
+	DataDir         string   `yaml:"data_dir"`
+	Media           Media    `yaml:"media"`
+	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// AnswerDelay lets a call ring this long before it is answered.
+	AnswerDelay Duration `yaml:"answer_delay"`
+	TTS         TTS      `yaml:"tts"`
+	// Queues by name. The ACD will add routing settings; for now a queue
+	// says what a caller hears when nobody can take the call.
+	Queues map[string]Queue `yaml:"queues"`
+
+	IVR *ivr.Config `yaml:"-"`
+
+	// The ivr package decodes these itself; listed so strict decoding of
+	// the rest accepts them.
+	Languages yaml.Node `yaml:"languages"`
+	Routes    yaml.Node `yaml:"routes"`
+	Menus     yaml.Node `yaml:"menus"`
+}
+
+// SIP is the native SIP server's listening side.
+type SIP struct {
+	Listen     string   `yaml:"listen"`
+	Transports []string `yaml:"transports"`
+	// Advertise is the IP put in Contact and SDP when Listen is 0.0.0.0.
+	Advertise string `yaml:"advertise"`
+	UserAgent string `yaml:"user_agent"`
+}
+
+// HTTP is the API's listening side.
+type HTTP struct {
+	Listen string `yaml:"listen"`
+}
+
+// Media configures RTP.
+type Media struct {
+	// RTPPorts is a range "MIN-MAX" for RTP sockets.
+	RTPPorts string `yaml:"rtp_ports"`
+	// RTPTimeout hangs up a call whose caller sent no RTP for this long.
+	RTPTimeout Duration `yaml:"rtp_timeout"`
+}
+
+// TTS configures text prompts (espeak-ng).
+type TTS struct {
+	Speed int `yaml:"speed"`
+}
+
+// Queue is one queue's settings.
+type Queue struct {
+	// Unavailable is the prompt file played when no agent can take a call.
+	Unavailable string `yaml:"unavailable"`
+}
+
+// Duration is a time.Duration written as "30s" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: invalid duration %q (want e.g. 30s, 1m)", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Defaults used where the file says nothing.
+const (
+	DefaultSIPListen       = "127.0.0.1:5060"
+	DefaultHTTPListen      = "127.0.0.1:8080"
+	DefaultDataDir         = "./data"
+	DefaultRTPPorts        = "20000-29999"
+	DefaultRTPTimeout      = 30 * time.Second
+	DefaultShutdownTimeout = 30 * time.Second
+)
+
+// Error is a list of problems, each "file:line: field: problem".
+type Error struct {
+	Problems []string
+}
+
+func (e *Error) Error() string { return strings.Join(e.Problems, "\n") }
+
+// Load reads and validates a config file. checkPrompt (may be nil) checks
+// that a prompt exists and is playable; it runs with the config's FS.
+func Load(path string, checkPrompt func(c *Config, p ivr.Prompt) error) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(b, path, os.DirFS(filepath.Dir(path)), checkPrompt)
+}
+
+// Parse decodes and validates a config held in memory. name is used in
+// messages; fsys resolves relative file names.
+func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.Prompt) error) (*Config, error) {
+	var problems []string
+	add := func(line int, field, problem string) {
+		problems = append(problems, fmt.Sprintf("%s:%d: %s: %s", name, line, field, problem))
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, &Error{Problems: []string{yamlProblem(name, err)}}
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil, &Error{Problems: []string{fmt.Sprintf("%s:1: (root): want a mapping of settings", name)}}
+	}
+	doc := root.Content[0]
+
+	c := &Config{Path: name, FS: fsys}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, e := range te.Errors {
+				problems = append(problems, typeProblem(name, e))
+			}
+		} else {
+			problems = append(problems, yamlProblem(name, err))
+		}
+	}
+	c.applyDefaults()
+
+	line := func(path ...string) int { return lineOf(doc, path...) }
+	if _, err := netip.ParseAddrPort(c.SIP.Listen); err != nil {
+		if _, _, err2 := net.SplitHostPort(c.SIP.Listen); err2 != nil {
+			add(line("sip", "listen"), "sip.listen", fmt.Sprintf("%q is not host:port", c.SIP.Listen))
+		}
+	}
+	for i, t := range c.SIP.Transports {
+		if t != "udp" && t != "tcp" {
+			add(line("sip", "transports"), fmt.Sprintf("sip.transports[%d]", i), fmt.Sprintf("unknown transport %q (want udp or tcp)", t))
+		}
+	}
+	if c.SIP.Advertise != "" {
+		if a, err := netip.ParseAddr(c.SIP.Advertise); err != nil || a.IsUnspecified() {
+			add(line("sip", "advertise"), "sip.advertise", fmt.Sprintf("%q is not a concrete IP address", c.SIP.Advertise))
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		add(line("http", "listen"), "http.listen", fmt.Sprintf("%q is not host:port", c.HTTP.Listen))
+	}
+	if _, _, err := ParsePortRange(c.Media.RTPPorts); err != nil {
+		add(line("media", "rtp_ports"), "media.rtp_ports", err.Error())
+	}
+	if c.TTS.Speed != 0 && (c.TTS.Speed < 80 || c.TTS.Speed > 450) {
+		add(line("tts", "speed"), "tts.speed", fmt.Sprintf("%d words per minute is outside 80-450", c.TTS.Speed))
+	}
+
+	ivrCfg, errs := ivr.Decode(doc)
+	for _, fe := range errs {
+		add(fe.Line, fe.Field, fe.Problem)
+	}
+	if ivrCfg != nil && len(errs) == 0 {
+		c.IVR = ivrCfg
+		queues := map[string]bool{}
+		for q := range c.Queues {
+			queues[q] = true
+		}
+		var check func(p ivr.Prompt) error
+		if checkPrompt != nil {
+			check = func(p ivr.Prompt) error { return checkPrompt(c, p) }
+		}
+		for _, fe := range ivrCfg.Validate(queues, check) {
+			add(fe.Line, fe.Field, fe.Problem)
+		}
+		if checkPrompt != nil {
+			names := make([]string, 0, len(c.Queues))
+			for q := range c.Queues {
+				names = append(names, q)
+			}
+			sort.Strings(names)
+			for _, q := range names {
+				if f := c.Queues[q].Unavailable; f != "" {
+					if err := checkPrompt(c, c.QueuePrompt(q)); err != nil {
+						add(line("queues", q, "unavailable"), "queues."+q+".unavailable", err.Error())
+					}
+				}
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// QueuePrompt is the unavailable prompt of queue q, in the default language.
+func (c *Config) QueuePrompt(q string) ivr.Prompt {
+	p := ivr.Prompt{File: c.Queues[q].Unavailable}
+	if c.IVR != nil && len(c.IVR.Languages) > 0 {
+		l := c.IVR.Languages[0]
+		p.Lang, p.Voice, p.Dir = l.Code, l.Voice, l.Dir
+	}
+	return p
+}
+
+func (c *Config) applyDefaults() {
+	if c.SIP.Listen == "" {
+		c.SIP.Listen = DefaultSIPListen
+	}
+	if len(c.SIP.Transports) == 0 {
+		c.SIP.Transports = []string{"udp", "tcp"}
+	}
+	if c.HTTP.Listen == "" {
+		c.HTTP.Listen = DefaultHTTPListen
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Media.RTPPorts == "" {
+		c.Media.RTPPorts = DefaultRTPPorts
+	}
+	if c.Media.RTPTimeout == 0 {
+		c.Media.RTPTimeout = Duration(DefaultRTPTimeout)
+	}
+	if c.ShutdownTimeout == 0 {
+		c.ShutdownTimeout = Duration(DefaultShutdownTimeout)
+	}
+	if c.TTS.Speed == 0 {
+		c.TTS.Speed = 150
+	}
+}
+
+// ParsePortRange reads "MIN-MAX" (even MIN, at least two ports).
+func ParsePortRange(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "-")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("%q is not a port range like 20000-29999", s)
+	}
+	if lo < 1024 || hi > 65535 || hi <= lo {
+		return 0, 0, fmt.Errorf("port range %d-%d: want 1024 <= MIN < MAX <= 65535", lo, hi)
+	}
+	return lo, hi, nil
+}
+
+// lineOf finds the line of the value at a mapping path, or the nearest
+// existing parent's line.
+func lineOf(n *yaml.Node, path ...string) int {
+	line := n.Line
+	for _, key := range path {
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				n = n.Content[i+1]
+				line = n.Line
+				found = true
+				break
+			}
+		}
+		if !found {
+			return line
+		}
+	}
+	return line
+}
+
+var (
+	reLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	reNotFound = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+)
+
+// typeProblem rewrites one of yaml.v3's type errors as file:line: field: problem.
+func typeProblem(name, e string) string {
+	m := reLine.FindStringSubmatch(e)
+	if m == nil {
+		return fmt.Sprintf("%s: %s", name, e)
+	}
+	if f := reNotFound.FindStringSubmatch(m[2]); f != nil {
+		return fmt.Sprintf("%s:%s: %s: unknown field", name, m[1], f[1])
+	}
+	return fmt.Sprintf("%s:%s: value: %s", name, m[1], m[2])
+}
+
+func yamlProblem(name string, err error) string {
+	m := reLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return fmt.Sprintf("%s:1: (yaml): %v", name, err)
+	}
+	return fmt.Sprintf("%s:%s: (yaml): %s", name, m[1], m[2])
+}

@@ -1,0 +1,207 @@
+// Package server wires contactd's parts together from a Config: the
+// database, the prompt library, the call flow, native SIP and the HTTP API.
+// cmd/contactd and the end-to-end tests both start contactd through it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/contactd/contactd/internal/callflow"
+	"github.com/contactd/contactd/internal/config"
+	"github.com/contactd/contactd/internal/media"
+	"github.com/contactd/contactd/internal/prompt"
+	"github.com/contactd/contactd/internal/sipua"
+	"github.com/contactd/contactd/internal/store"
+	"github.com/contactd/contactd/internal/web"
+	"github.com/contactd/contactd/ivr"
+	"github.com/contactd/contactd/timeline"
+)
+
+// PromptChecker returns the check that `contactd check` and start-up run on
+// every prompt of a config: files exist and are 8 kHz mono; text prompts
+// need espeak-ng.
+func PromptChecker(synth *prompt.Synth) func(c *config.Config, p ivr.Prompt) error {
+	return func(c *config.Config, p ivr.Prompt) error {
+		lib := prompt.NewLibrary(prompt.LibraryOptions{FS: c.FS, Synth: synth})
+		return lib.Check(prompt.Ref{File: p.File, Text: p.Text, Voice: p.Voice, Dir: p.Dir})
+	}
+}
+
+// Server is a running contactd.
+type Server struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	db    interface{ Close() error }
+	sip   *sipua.Server
+	http  *http.Server
+	httpL net.Listener
+	reg   *prometheus.Registry
+
+	wg    sync.WaitGroup
+	drain atomic.Bool
+	stop  context.CancelFunc
+	errc  chan error
+}
+
+// New opens everything a Config names and binds the listeners. Nothing is
+// served until Start.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cfg: cfg, log: log, reg: prometheus.NewRegistry(), errc: make(chan error, 2)}
+	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s.db = db
+	calls := timeline.NewCalls(db)
+	if n, err := calls.CloseInterrupted(ctx, time.Now()); err != nil {
+		db.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Warn("closed calls left open by an earlier stop", "calls", n)
+	}
+
+	synth := prompt.NewSynth(prompt.SynthOptions{CacheDir: filepath.Join(cfg.DataDir, "cache", "tts"), Speed: cfg.TTS.Speed, Logger: log})
+	lib := prompt.NewLibrary(prompt.LibraryOptions{FS: cfg.FS, Synth: synth, Logger: log})
+	queues := map[string]callflow.Queue{}
+	for name, q := range cfg.Queues {
+		var cq callflow.Queue
+		if q.Unavailable != "" {
+			cq.Unavailable = []ivr.Prompt{cfg.QueuePrompt(name)}
+		}
+		queues[name] = cq
+	}
+	flow := callflow.New(callflow.Options{
+		Menus:       cfg.IVR,
+		Queues:      queues,
+		Prompts:     lib,
+		Records:     calls,
+		HTTP:        &http.Client{},
+		AnswerDelay: time.Duration(cfg.AnswerDelay),
+		Logger:      log,
+	})
+
+	lo, hi, err := config.ParsePortRange(cfg.Media.RTPPorts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	var ip netip.Addr
+	s.sip, err = sipua.New(sipua.Options{
+		Listen:     cfg.SIP.Listen,
+		Transports: cfg.SIP.Transports,
+		Advertise:  cfg.SIP.Advertise,
+		UserAgent:  cfg.SIP.UserAgent,
+		Media: media.SessionOptions{
+			IP:                ip,
+			Ports:             media.PortRange{Min: lo, Max: hi},
+			InactivityTimeout: time.Duration(cfg.Media.RTPTimeout),
+		},
+		Logger:     log,
+		Registerer: s.reg,
+	}, flow)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+
+	s.httpL, err = net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		s.sip.Close()
+		db.Close()
+		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
+	}
+	s.http = &http.Server{
+		Handler: web.Handler(web.Options{
+			Calls:    calls,
+			Gatherer: s.reg,
+			Ready:    func() bool { return !s.draining() },
+			Logger:   log,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	return s, nil
+}
+
+// SIPAddr is where SIP listens.
+func (s *Server) SIPAddr() netip.AddrPort { return s.sip.Addr() }
+
+// HTTPAddr is where the API listens.
+func (s *Server) HTTPAddr() string { return s.httpL.Addr().String() }
+
+// Start serves SIP and HTTP in the background.
+func (s *Server) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		if err := s.sip.Serve(ctx); err != nil {
+			s.errc <- err
+		}
+	}()
+	go func() {
+		defer s.wg.Done()
+		if err := s.http.Serve(s.httpL); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.errc <- fmt.Errorf("http serve: %w", err)
+		}
+	}()
+	s.log.Info("contactd started", "sip", s.SIPAddr().String(), "http", s.HTTPAddr(), "data", s.cfg.DataDir)
+}
+
+// Err reports a listener that failed.
+func (s *Server) Err() <-chan error { return s.errc }
+
+func (s *Server) draining() bool { return s.drain.Load() }
+
+// Drain stops taking new calls and waits for the calls in progress to end,
+// until ctx is done; then it hangs up whatever is left.
+func (s *Server) Drain(ctx context.Context) error {
+	s.drain.Store(true)
+	s.sip.Drain()
+	s.log.Info("draining: new calls are refused", "active_calls", s.sip.ActiveCalls())
+	err := s.sip.Wait(ctx)
+	if err != nil {
+		s.log.Warn("drain timeout: hanging up remaining calls", "active_calls", s.sip.ActiveCalls())
+		s.sip.HangupAll()
+		// Give the hung-up calls a moment to write their records.
+		wctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		s.sip.Wait(wctx)
+	}
+	return err
+}
+
+// Close stops everything. Calls still up are hung up.
+func (s *Server) Close() error {
+	s.sip.HangupAll()
+	wctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	s.sip.Wait(wctx)
+	cancel()
+	if s.stop != nil {
+		s.stop()
+	}
+	hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	s.http.Shutdown(hctx)
+	s.sip.Close()
+	s.wg.Wait()
+	return s.db.Close()
+}
