@@ -77,6 +77,9 @@ func rtpRange() string {
 	defer rtpMu.Unlock()
 	lo := rtpNext
 	rtpNext += 200
+	if rtpNext > 60000 {
+		rtpNext = 30000
+	}
 	return fmt.Sprintf("%d-%d", lo, lo+199)
 }
 

@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// request sends one raw SIP request over UDP and returns the status line of
-// the first final response ("" if none came within wait).
+// request sends one raw SIP request over UDP, retransmitting like a UA does
+// (RFC 3261 timer A: 500 ms, doubling), and returns the status line of the
+// first final response ("" if none came within wait).
 func request(t *testing.T, addr, msg string, wait time.Duration) string {
 	t.Helper()
 	conn, err := net.Dial("udp", addr)
@@ -24,10 +25,22 @@ func request(t *testing.T, addr, msg string, wait time.Duration) string {
 	}
 	buf := make([]byte, 65535)
 	deadline := time.Now().Add(wait)
+	retrans := 500 * time.Millisecond
+	next := time.Now().Add(retrans)
 	for {
-		conn.SetReadDeadline(deadline)
+		rd := next
+		if deadline.Before(next) {
+			rd = deadline
+		}
+		conn.SetReadDeadline(rd)
 		n, err := conn.Read(buf)
 		if err != nil {
+			if time.Now().Before(deadline) {
+				retrans *= 2
+				next = time.Now().Add(retrans)
+				conn.Write([]byte(msg))
+				continue
+			}
 			return ""
 		}
 		line, _, _ := strings.Cut(string(buf[:n]), "\r\n")

@@ -104,21 +104,23 @@ func New(opts Options, handler CallHandler) (*Server, error) {
 	if s.opts.Media.Logger == nil {
 		s.opts.Media.Logger = log
 	}
-	// sipgo logs through slog.Default in places that take no logger; ours
-	// is passed where it can be.
+	// sipgo's transports log through its package default logger, which
+	// cannot be set per server: point it at ours, quietened.
+	sipLog := slog.New(quietParseErrors{log.Handler()}).With("component", "sipgo")
+	sip.SetDefaultLogger(sipLog)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(adv.String()))
 	if err != nil {
 		s.closeListeners()
 		return nil, fmt.Errorf("sip user agent: %w", err)
 	}
 	s.ua = ua
-	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(log.With("component", "sipgo")))
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(sipLog))
 	if err != nil {
 		s.closeListeners()
 		return nil, fmt.Errorf("sip server: %w", err)
 	}
 	s.srv = srv
-	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname(adv.String()), sipgo.WithClientPort(s.port), sipgo.WithClientLogger(log.With("component", "sipgo")))
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname(adv.String()), sipgo.WithClientPort(s.port), sipgo.WithClientLogger(sipLog))
 	if err != nil {
 		s.closeListeners()
 		return nil, fmt.Errorf("sip client: %w", err)
@@ -244,11 +246,34 @@ func (s *Server) ActiveCalls() int {
 	return len(s.legs)
 }
 
+// count counts a request and rejects it with 400 when a header every
+// request must carry (RFC 3261 8.1.1) is missing.
 func (s *Server) count(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		s.metrics.requests.WithLabelValues(string(req.Method)).Inc()
+		if missing := missingHeader(req); missing != "" {
+			s.log.Debug("bad request", "method", string(req.Method), "missing", missing)
+			s.respond(tx, req, 400, "Bad Request - Missing "+missing)
+			return
+		}
 		h(req, tx)
 	}
+}
+
+func missingHeader(req *sip.Request) string {
+	switch {
+	case req.CallID() == nil:
+		return "Call-ID"
+	case req.CSeq() == nil:
+		return "CSeq"
+	case req.From() == nil:
+		return "From"
+	case req.To() == nil:
+		return "To"
+	case req.Via() == nil:
+		return "Via"
+	}
+	return ""
 }
 
 func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, reason string, headers ...sip.Header) {
