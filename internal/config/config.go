@@ -215,6 +215,7 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 		}
 	}
 	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool { return problemLine(problems[i]) < problemLine(problems[j]) })
 		return nil, &Error{Problems: problems}
 	}
 	return c, nil
@@ -255,6 +256,14 @@ func (c *Config) applyDefaults() {
 	if c.TTS.Speed == 0 {
 		c.TTS.Speed = 150
 	}
+}
+
+// problemLine is the line number in "file:line: ...", for sorting.
+func problemLine(p string) int {
+	_, rest, _ := strings.Cut(p, ":")
+	n, _, _ := strings.Cut(rest, ":")
+	v, _ := strconv.Atoi(n)
+	return v
 }
 
 // ParsePortRange reads "MIN-MAX" (even MIN, at least two ports).

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pion/rtp"
 
+	"github.com/contactd/contactd/internal/config"
 	"github.com/contactd/contactd/internal/prompt"
 )
 
@@ -52,7 +53,8 @@ menus:
       "1": hangup
     timeout: 30s
 `
-	c := startContactd(t, cfg, os.DirFS(dir), nil)
+	// This caller sends no RTP of its own: keep the inactivity timeout out of the way.
+	c := startContactd(t, cfg, os.DirFS(dir), func(cfg *config.Config) { cfg.Media.RTPTimeout = config.Duration(5 * time.Minute) })
 
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
