@@ -120,6 +120,9 @@ func serve(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Libraries that log only through the default logger (sipgo's
+	// transports) then share our output and level.
+	slog.SetDefault(log)
 
 	cfg, err := loadConfig(*path, prompt.NewSynth(prompt.SynthOptions{CacheDir: os.TempDir()}))
 	if err != nil {

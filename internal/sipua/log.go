@@ -3,7 +3,38 @@ package sipua
 import (
 	"context"
 	"log/slog"
+	"sync"
+
+	"github.com/emiago/sipgo/sip"
 )
+
+var sipgoLoggerOnce sync.Once
+
+// setSipgoDefaultLogger routes sipgo's package-wide logger (used by its
+// transports, and not safe to change while they run) to slog.Default as it
+// is when the first server starts, quietened. It is set once per process.
+func setSipgoDefaultLogger() {
+	sipgoLoggerOnce.Do(func() {
+		sip.SetDefaultLogger(slog.New(quietParseErrors{defaultHandler{}}).With("component", "sipgo"))
+	})
+}
+
+// defaultHandler forwards to slog.Default; WithAttrs and WithGroup pin the
+// default of that moment.
+type defaultHandler struct{}
+
+func (defaultHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return slog.Default().Handler().Enabled(ctx, l)
+}
+func (defaultHandler) Handle(ctx context.Context, r slog.Record) error {
+	return slog.Default().Handler().Handle(ctx, r)
+}
+func (defaultHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return slog.Default().Handler().WithAttrs(as)
+}
+func (defaultHandler) WithGroup(name string) slog.Handler {
+	return slog.Default().Handler().WithGroup(name)
+}
 
 // quietParseErrors keeps sipgo's reports of unparseable datagrams out of the
 // error log: anyone can send garbage to a SIP port, so each one is a debug

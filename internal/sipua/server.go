@@ -104,10 +104,8 @@ func New(opts Options, handler CallHandler) (*Server, error) {
 	if s.opts.Media.Logger == nil {
 		s.opts.Media.Logger = log
 	}
-	// sipgo's transports log through its package default logger, which
-	// cannot be set per server: point it at ours, quietened.
+	setSipgoDefaultLogger()
 	sipLog := slog.New(quietParseErrors{log.Handler()}).With("component", "sipgo")
-	sip.SetDefaultLogger(sipLog)
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(opts.UserAgent), sipgo.WithUserAgentHostname(adv.String()))
 	if err != nil {
 		s.closeListeners()
