@@ -7,7 +7,6 @@ import (
 	"testing"
 )
 
-
 // readPCM16 reads the samples of a 16-bit PCM WAV file of any rate.
 func readPCM16(t *testing.T, path string) []int16 {
 	t.Helper()
