@@ -202,13 +202,8 @@ func (c *call) run(ctx context.Context, rec *timeline.Call) {
 			c.sess.Handle(ivr.CallerHangup{Now: c.flow.opts.Now()})
 			return
 		}
-		if !timer.Stop() && tick != nil {
-			// Drain a fired timer so the next Reset starts clean.
-			select {
-			case <-timer.C:
-			default:
-			}
-		}
+		// Since Go 1.23 a stopped timer's channel holds no stale tick.
+		timer.Stop()
 		c.do(ctx, c.sess.Handle(ev))
 	}
 }

@@ -103,14 +103,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		db.Close()
 		return nil, err
 	}
-	var ip netip.Addr
 	s.sip, err = sipua.New(sipua.Options{
 		Listen:     cfg.SIP.Listen,
 		Transports: cfg.SIP.Transports,
 		Advertise:  cfg.SIP.Advertise,
 		UserAgent:  cfg.SIP.UserAgent,
 		Media: media.SessionOptions{
-			IP:                ip,
 			Ports:             media.PortRange{Min: lo, Max: hi},
 			InactivityTimeout: time.Duration(cfg.Media.RTPTimeout),
 		},

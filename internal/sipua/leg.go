@@ -126,17 +126,9 @@ func (l *Leg) watch() {
 	}
 }
 
-// Play sends PCM audio to the caller.
+// Play sends PCM audio to the caller. When the leg ends its media is
+// closed, which ends a Play in progress.
 func (l *Leg) Play(ctx context.Context, pcm []int16) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-l.done:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	return l.media.Play(ctx, pcm)
 }
 
