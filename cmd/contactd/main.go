@@ -143,6 +143,14 @@ func serve(args []string, stderr io.Writer) int {
 	}
 	if *path == "" {
 		log.Info("no -config given: serving the embedded demo", "config", cfg.Path)
+		// The demo's agent passwords are public; say so loudly rather than
+		// let anyone mistake the demo for a safe setup.
+		fmt.Fprintln(stderr, "WARNING: demo agents with well-known passwords; do not expose this to a network:")
+		for _, id := range []string{"alice", "bob"} {
+			if a, ok := cfg.Agents[id]; ok {
+				fmt.Fprintf(stderr, "WARNING:   agent %s password %s\n", id, a.Password)
+			}
+		}
 	}
 
 	ctx := context.Background()

@@ -42,6 +42,8 @@ type Config struct {
 	// Queues by name. The ACD will add routing settings; for now a queue
 	// says what a caller hears when nobody can take the call.
 	Queues map[string]Queue `yaml:"queues"`
+	// Agents by id (their SIP user name).
+	Agents map[string]Agent `yaml:"agents"`
 
 	IVR *ivr.Config `yaml:"-"`
 
@@ -83,6 +85,14 @@ type TTS struct {
 type Queue struct {
 	// Unavailable is the prompt file played when no agent can take a call.
 	Unavailable string `yaml:"unavailable"`
+}
+
+// Agent is one agent: a SIP user who answers queue calls.
+type Agent struct {
+	Name     string `yaml:"name"`
+	Password string `yaml:"password"`
+	// Skills by name (a queue's name is its default skill), level 1-10.
+	Skills map[string]int `yaml:"skills"`
 }
 
 // Duration is a time.Duration written as "30s" in YAML.
@@ -182,6 +192,26 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 		add(line("tts", "speed"), "tts.speed", fmt.Sprintf("%d words per minute is outside 80-450", c.TTS.Speed))
 	}
 
+	agentIDs := make([]string, 0, len(c.Agents))
+	for id := range c.Agents {
+		agentIDs = append(agentIDs, id)
+	}
+	sort.Strings(agentIDs)
+	for _, id := range agentIDs {
+		a := c.Agents[id]
+		if !validAgentID(id) {
+			add(line("agents", id), "agents."+id, "agent id must be letters, digits, '.', '-' or '_' (it is the SIP user name)")
+		}
+		if len(a.Password) < 6 {
+			add(line("agents", id, "password"), "agents."+id+".password", "need a password of at least 6 characters")
+		}
+		for skill, lvl := range a.Skills {
+			if lvl < 1 || lvl > 10 {
+				add(line("agents", id, "skills", skill), "agents."+id+".skills."+skill, fmt.Sprintf("level %d is outside 1-10", lvl))
+			}
+		}
+	}
+
 	ivrCfg, errs := ivr.Decode(doc)
 	for _, fe := range errs {
 		add(fe.Line, fe.Field, fe.Problem)
@@ -256,6 +286,28 @@ func (c *Config) applyDefaults() {
 	if c.TTS.Speed == 0 {
 		c.TTS.Speed = 150
 	}
+}
+
+func validAgentID(id string) bool {
+	if id == "" {
+		return false
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Password returns an agent's SIP password: the registrar's credentials.
+func (c *Config) Password(user string) (string, bool) {
+	a, ok := c.Agents[user]
+	if !ok {
+		return "", false
+	}
+	return a.Password, true
 }
 
 // problemLine is the line number in "file:line: ...", for sorting.

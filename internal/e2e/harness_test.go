@@ -167,6 +167,7 @@ type sippRun struct {
 	caller    string
 	service   string
 	transport string // "u1" (default) or "t1"
+	port      int    // SIPp's SIP port; 0 picks a free one
 	keys      map[string]string
 	extra     []string
 	timeout   time.Duration
@@ -187,12 +188,15 @@ func (c *contactd) runSIPp(r sippRun) int {
 	if r.timeout == 0 {
 		r.timeout = 60 * time.Second
 	}
+	if r.port == 0 {
+		r.port = freePort(t)
+	}
 	dir := t.TempDir()
 	args := []string{
 		"-sf", filepath.Join("testdata", r.scenario),
 		"-s", r.service,
 		"-i", "127.0.0.1",
-		"-p", strconv.Itoa(freePort(t)),
+		"-p", strconv.Itoa(r.port),
 		"-mp", strconv.Itoa(freePort(t)),
 		"-t", r.transport,
 		"-m", "1",

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,6 +113,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 			Ports:             media.PortRange{Min: lo, Max: hi},
 			InactivityTimeout: time.Duration(cfg.Media.RTPTimeout),
 		},
+		Registrar:  sipua.NewRegistrar(sipua.RegistrarOptions{Logger: log}, cfg),
 		Logger:     log,
 		Registerer: s.reg,
 	}, flow)
@@ -129,6 +131,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s.http = &http.Server{
 		Handler: web.Handler(web.Options{
 			Calls:    calls,
+			Agents:   agentList{cfg: cfg, sip: s.sip},
 			Gatherer: s.reg,
 			Ready:    func() bool { return !s.draining() },
 			Logger:   log,
@@ -202,4 +205,28 @@ func (s *Server) Close() error {
 	s.sip.Close()
 	s.wg.Wait()
 	return s.db.Close()
+}
+
+// agentList reports the configured agents with their registrations.
+type agentList struct {
+	cfg *config.Config
+	sip *sipua.Server
+}
+
+func (a agentList) Agents() []web.Agent {
+	ids := make([]string, 0, len(a.cfg.Agents))
+	for id := range a.cfg.Agents {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	out := make([]web.Agent, 0, len(ids))
+	for _, id := range ids {
+		ag := a.cfg.Agents[id]
+		contacts := a.sip.Contacts(id)
+		if contacts == nil {
+			contacts = []sipua.Binding{}
+		}
+		out = append(out, web.Agent{ID: id, Name: ag.Name, Skills: ag.Skills, Registered: len(contacts) > 0, Contacts: contacts})
+	}
+	return out
 }

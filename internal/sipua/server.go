@@ -40,6 +40,8 @@ type Options struct {
 	// UserAgent is sent in User-Agent and Server headers.
 	UserAgent string
 	Media     media.SessionOptions
+	// Registrar answers REGISTER; nil refuses it with 405.
+	Registrar *Registrar
 	Logger    *slog.Logger
 	// Registerer receives the SIP metrics; nil means none.
 	Registerer prometheus.Registerer
@@ -135,6 +137,9 @@ func New(opts Options, handler CallHandler) (*Server, error) {
 	srv.OnOptions(s.count(s.onOptions))
 	srv.OnInfo(s.count(s.onInfo))
 	srv.OnNoRoute(s.count(s.onNoRoute))
+	if opts.Registrar != nil {
+		srv.OnRegister(s.count(func(req *sip.Request, tx sip.ServerTransaction) { opts.Registrar.handle(s, req, tx) }))
+	}
 	return s, nil
 }
 
@@ -291,7 +296,7 @@ func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
 		code, reason = 503, "Service Unavailable"
 	}
 	s.respond(tx, req, code, reason,
-		sip.NewHeader("Allow", allowed),
+		sip.NewHeader("Allow", s.allowed()),
 		sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"),
 		sip.NewHeader("Accept-Language", "en"),
 	)
@@ -306,10 +311,17 @@ var knownMethods = map[string]bool{
 
 func (s *Server) onNoRoute(req *sip.Request, tx sip.ServerTransaction) {
 	if knownMethods[string(req.Method)] {
-		s.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", allowed))
+		s.respond(tx, req, 405, "Method Not Allowed", sip.NewHeader("Allow", s.allowed()))
 		return
 	}
-	s.respond(tx, req, 501, "Not Implemented", sip.NewHeader("Allow", allowed))
+	s.respond(tx, req, 501, "Not Implemented", sip.NewHeader("Allow", s.allowed()))
+}
+
+func (s *Server) allowed() string {
+	if s.opts.Registrar != nil {
+		return allowed + ", REGISTER"
+	}
+	return allowed
 }
 
 func (s *Server) findLeg(req *sip.Request) *Leg {
@@ -366,4 +378,12 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 	}
 	s.respond(tx, req, 200, "OK")
 	l.media.InjectDigit(digit)
+}
+
+// Contacts returns an agent's live registrations (none without a registrar).
+func (s *Server) Contacts(user string) []Binding {
+	if s.opts.Registrar == nil {
+		return nil
+	}
+	return s.opts.Registrar.Contacts(user)
 }

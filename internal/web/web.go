@@ -21,9 +21,24 @@ type Calls interface {
 	List(ctx context.Context, q timeline.Query) ([]*timeline.Call, error)
 }
 
+// Agent is an agent as the API shows it.
+type Agent struct {
+	ID         string         `json:"id"`
+	Name       string         `json:"name"`
+	Skills     map[string]int `json:"skills"`
+	Registered bool           `json:"registered"`
+	Contacts   any            `json:"contacts"`
+}
+
+// Agents lists agents.
+type Agents interface {
+	Agents() []Agent
+}
+
 // Options configures the API.
 type Options struct {
 	Calls    Calls
+	Agents   Agents
 	Gatherer prometheus.Gatherer
 	// Ready reports whether contactd takes calls (false while draining).
 	Ready  func() bool
@@ -44,6 +59,9 @@ func Handler(opts Options) http.Handler {
 	}
 	mux.HandleFunc("GET /api/v1/calls", a.listCalls)
 	mux.HandleFunc("GET /api/v1/calls/{id}", a.getCall)
+	if opts.Agents != nil {
+		mux.HandleFunc("GET /api/v1/agents", a.listAgents)
+	}
 	return mux
 }
 
@@ -94,6 +112,11 @@ func (a *api) getCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
+}
+
+func (a *api) listAgents(w http.ResponseWriter, r *http.Request) {
+	agents := a.opts.Agents.Agents()
+	writeJSON(w, http.StatusOK, map[string]any{"agents": agents})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
