@@ -144,6 +144,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 // SIPAddr is where SIP listens.
 func (s *Server) SIPAddr() netip.AddrPort { return s.sip.Addr() }
 
+// SIP is the native SIP side, for dialling out.
+func (s *Server) SIP() *sipua.Server { return s.sip }
+
 // HTTPAddr is where the API listens.
 func (s *Server) HTTPAddr() string { return s.httpL.Addr().String() }
 

@@ -25,6 +25,7 @@ const (
 	ReasonHangup       = "hangup"   // we hung up
 	ReasonRejected     = "rejected" // we refused the call before answering
 	ReasonNoAck        = "no_ack"
+	ReasonRemoteHangup = "remote_hangup" // the phone we called hung up
 )
 
 // Leg is one inbound call: a SIP dialog and its RTP session.

@@ -62,7 +62,8 @@ type Server struct {
 	metrics *metrics
 
 	mu       sync.Mutex
-	legs     map[string]*Leg // by dialog id
+	legs     map[string]*Leg    // by dialog id
+	outLegs  map[string]*OutLeg // calls we placed, by Call-ID
 	draining atomic.Bool
 	calls    sync.WaitGroup
 	// callCtx is given to every call handler: cancelling it hangs all up.
@@ -85,7 +86,7 @@ func New(opts Options, handler CallHandler) (*Server, error) {
 	if len(opts.Transports) == 0 {
 		opts.Transports = []string{"udp", "tcp"}
 	}
-	s := &Server{opts: opts, log: log, handler: handler, legs: map[string]*Leg{}, metrics: newMetrics(opts.Registerer)}
+	s := &Server{opts: opts, log: log, handler: handler, legs: map[string]*Leg{}, outLegs: map[string]*OutLeg{}, metrics: newMetrics(opts.Registerer)}
 	s.callCtx, s.cancelCall = context.WithCancel(context.Background())
 	if err := s.listen(); err != nil {
 		return nil, err
@@ -334,6 +335,21 @@ func (s *Server) findLeg(req *sip.Request) *Leg {
 	return s.legs[id]
 }
 
+// findOutLeg matches an in-dialog request to a call we placed.
+func (s *Server) findOutLeg(req *sip.Request) *OutLeg {
+	cid := req.CallID()
+	if cid == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.outLegs[cid.Value()]
+	if o == nil || o.dialog == nil {
+		return nil
+	}
+	return o
+}
+
 func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 	if l := s.findLeg(req); l != nil {
 		if cseq := req.CSeq(); cseq != nil {
@@ -347,6 +363,14 @@ func (s *Server) onAck(req *sip.Request, tx sip.ServerTransaction) {
 func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 	l := s.findLeg(req)
 	if l == nil {
+		if o := s.findOutLeg(req); o != nil {
+			s.metrics.responses.WithLabelValues(string(req.Method), "200").Inc()
+			if err := o.dialog.ReadBye(req, tx); err != nil {
+				s.log.Warn("read bye", "leg_id", o.id, "err", err)
+			}
+			o.end(ReasonRemoteHangup)
+			return
+		}
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
