@@ -78,7 +78,7 @@ func versionString() string {
 func loadConfig(path string, synth *prompt.Synth) (*config.Config, error) {
 	check := server.PromptChecker(synth)
 	if path == "" {
-		return config.Parse(demo.Config, "embedded demo", demo.PromptsFS(), check)
+		return config.Parse(demo.Config, "embedded demo", demo.FS(), check)
 	}
 	return config.Load(path, check)
 }

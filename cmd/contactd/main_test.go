@@ -53,13 +53,17 @@ func TestCheckReportsBadPrompts(t *testing.T) {
 	}
 }
 
+// Good files pass, including the demo's own file read from disk, which a
+// user copies as a starting point.
 func TestCheckAcceptsGoodConfig(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := run([]string{"check", "-config", "testdata/good.yaml"}, &out, &errb); code != 0 {
-		t.Fatalf("got exit code %d, want 0; stderr:\n%s", code, errb.String())
-	}
-	if !strings.Contains(out.String(), "testdata/good.yaml: ok") {
-		t.Errorf("got %q, want an ok line", out.String())
+	for _, path := range []string{"testdata/good.yaml", "../../internal/demo/contactd.yaml"} {
+		var out, errb bytes.Buffer
+		if code := run([]string{"check", "-config", path}, &out, &errb); code != 0 {
+			t.Fatalf("%s: got exit code %d, want 0; stderr:\n%s", path, code, errb.String())
+		}
+		if !strings.Contains(out.String(), path+": ok") {
+			t.Errorf("got %q, want an ok line for %s", out.String(), path)
+		}
 	}
 }
 

@@ -39,6 +39,8 @@ type Config struct {
 	// AnswerDelay lets a call ring this long before it is answered.
 	AnswerDelay Duration `yaml:"answer_delay"`
 	TTS         TTS      `yaml:"tts"`
+	// PromptsDir is where prompt files are, relative to the config file.
+	PromptsDir string `yaml:"prompts_dir"`
 	// Queues by name. The ACD will add routing settings; for now a queue
 	// says what a caller hears when nobody can take the call.
 	Queues map[string]Queue `yaml:"queues"`
@@ -165,6 +167,13 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 		}
 	}
 	c.applyDefaults()
+	if c.PromptsDir != "" && c.PromptsDir != "." {
+		if !fs.ValidPath(c.PromptsDir) {
+			add(lineOf(doc, "prompts_dir"), "prompts_dir", fmt.Sprintf("%q must be a relative path without '..'", c.PromptsDir))
+		} else if sub, err := fs.Sub(fsys, c.PromptsDir); err == nil {
+			c.FS = sub
+		}
+	}
 
 	line := func(path ...string) int { return lineOf(doc, path...) }
 	if _, err := netip.ParseAddrPort(c.SIP.Listen); err != nil {

@@ -14,6 +14,10 @@ var prompts embed.FS
 // PromptsFS returns the demo prompts with the file names at its root, the
 // same layout as a config directory, so the demo config's prompt
 // references resolve against it exactly as a user's config would.
+// FS is the demo's directory as the config sees it: contactd.yaml's
+// prompts_dir (prompts) resolves inside it, as it does on disk.
+func FS() fs.FS { return prompts }
+
 func PromptsFS() fs.FS {
 	sub, err := fs.Sub(prompts, "prompts")
 	if err != nil {

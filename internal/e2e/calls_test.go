@@ -12,7 +12,7 @@ import (
 
 // startDemo runs contactd on the embedded demo menu and prompts.
 func startDemo(t *testing.T, edit func(*config.Config)) *contactd {
-	return startContactd(t, string(demo.Config), demo.PromptsFS(), edit)
+	return startContactd(t, string(demo.Config), demo.FS(), edit)
 }
 
 func checkCall(t *testing.T, call *timeline.Call, wantDigits, wantOutcome, wantReason, wantQueue string) {
