@@ -2,7 +2,6 @@ package sipua
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"mime"
 	"net/netip"
@@ -275,10 +274,8 @@ func negotiate(req *sip.Request) (media.Negotiated, int, string) {
 	if err != nil {
 		return media.Negotiated{}, 400, "Bad Request"
 	}
+	// No common codec (media.ErrNoCommonCodec) or no usable audio stream.
 	neg, err := media.Negotiate(offer)
-	if errors.Is(err, media.ErrNoCommonCodec) {
-		return media.Negotiated{}, 488, "Not Acceptable Here"
-	}
 	if err != nil {
 		return media.Negotiated{}, 488, "Not Acceptable Here"
 	}
