@@ -14,6 +14,16 @@ func eventDigit(ev uint8) (byte, bool) {
 	return digitChars[ev], true
 }
 
+// digitEvent is the RFC 4733 event code of a key.
+func digitEvent(d byte) (uint8, bool) {
+	for i := range len(digitChars) {
+		if digitChars[i] == d {
+			return uint8(i), true
+		}
+	}
+	return 0, false
+}
+
 // digitString renders a key for logs without allocating.
 func digitString(d byte) string {
 	for i := range len(digitChars) {

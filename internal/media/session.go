@@ -105,12 +105,21 @@ type Session struct {
 	latchAddr netip.AddrPort
 	latchSSRC uint32
 	queue     []*playJob
+	// Set while bridged: relayIn takes the caller's audio and keys to the
+	// other session, relayOut is the other caller's, played instead of
+	// silence.
+	bridge   *Bridge
+	relayIn  *relay
+	relayOut *relay
 
 	// Owned by the send goroutine.
 	pkt        rtp.Packet
 	payload    [FrameSamples]byte
 	out        [rtpHeaderSize + FrameSamples]byte
 	sendFailed bool
+	relayPCM   [FrameSamples]int16
+	event      eventSender
+	evPayload  [4]byte
 
 	// Owned by the receive goroutine.
 	rx       rtp.Packet
@@ -273,7 +282,8 @@ func (s *Session) Start(n Negotiated) {
 // before it, and returns nil once the last frame has gone out. If ctx ends
 // first it returns ctx.Err() and playback stops at the next frame. While
 // the answer does not let us send (hold), the audio is consumed at the same
-// pace without being transmitted, so prompts keep their timing.
+// pace without being transmitted, so prompts keep their timing. While the
+// session is bridged it returns ErrBridged.
 func (s *Session) Play(ctx context.Context, pcm []int16) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -283,6 +293,10 @@ func (s *Session) Play(ctx context.Context, pcm []int16) error {
 	if s.isClosed {
 		s.mu.Unlock()
 		return ErrClosed
+	}
+	if s.bridge != nil {
+		s.mu.Unlock()
+		return ErrBridged
 	}
 	if len(pcm) == 0 {
 		s.mu.Unlock()
@@ -312,7 +326,8 @@ func (s *Session) Play(ctx context.Context, pcm []int16) error {
 	return job.err
 }
 
-// InjectDigit delivers a key learnt elsewhere (SIP INFO) on Digits.
+// InjectDigit delivers a key learnt elsewhere (SIP INFO) on Digits, and
+// to the other session while bridged, like a key sent as RFC 4733.
 // Anything but 0-9, *, #, A-D is dropped.
 func (s *Session) InjectDigit(d byte) {
 	key, ok := normalizeDigit(d)
@@ -321,6 +336,54 @@ func (s *Session) InjectDigit(d byte) {
 		return
 	}
 	s.emit(key, "inject")
+	s.mu.Lock()
+	in := s.relayIn
+	s.mu.Unlock()
+	s.relayKey(in, key)
+}
+
+// relayKey passes a key on to the bridged session, if any.
+func (s *Session) relayKey(in *relay, d byte) {
+	if in != nil && !in.pushKey(d) {
+		s.log.Warn("relayed digit dropped: too many waiting", "digit", digitString(d))
+	}
+}
+
+// bridgeOf is the session's bridge, if any; the caller holds bridging.
+func (s *Session) bridgeOf() *Bridge {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bridge
+}
+
+// attach joins br, reading from in and playing out, and ends the queued
+// prompts. It reports false if the session is closed. The caller holds
+// bridging.
+func (s *Session) attach(br *Bridge, in, out *relay) bool {
+	s.mu.Lock()
+	if s.isClosed {
+		s.mu.Unlock()
+		return false
+	}
+	s.bridge, s.relayIn, s.relayOut = br, in, out
+	queue := s.queue
+	s.queue = nil
+	s.mu.Unlock()
+	for _, j := range queue {
+		j.err = ErrBridged
+		close(j.done)
+	}
+	return true
+}
+
+// detach leaves br, if the session is still in it. The caller holds
+// bridging.
+func (s *Session) detach(br *Bridge) {
+	s.mu.Lock()
+	if s.bridge == br {
+		s.bridge, s.relayIn, s.relayOut = nil, nil, nil
+	}
+	s.mu.Unlock()
 }
 
 func (s *Session) emit(d byte, source string) {
@@ -356,7 +419,11 @@ func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
 		s.mu.Lock()
 		s.isClosed = true
+		br := s.bridge
 		s.mu.Unlock()
+		if br != nil {
+			br.end("session closed")
+		}
 		close(s.closed)
 		if err := s.conn.Close(); err != nil {
 			s.closeErr = fmt.Errorf("close rtp socket: %w", err)
@@ -390,16 +457,22 @@ func (s *Session) sendLoop() {
 	}
 }
 
-// sendFrame sends the next 20 ms: the head of the play queue or silence.
-// The timestamp advances every frame, sent or not, because it tracks the
-// sampling clock; the sequence number only counts packets sent.
+// sendFrame sends the next 20 ms: a relayed key press, the bridged
+// session's audio, the head of the play queue or silence. The timestamp
+// advances every frame, sent or not, because it tracks the sampling clock;
+// the sequence number only counts packets sent.
 func (s *Session) sendFrame() {
 	var finished *playJob
 	s.mu.Lock()
 	l := s.law
 	pt := s.neg.Codec.PayloadType
+	dtmfPT, hasDTMF := s.neg.DTMFPayloadType, s.neg.HasDTMF
 	dest, send := s.destLocked()
-	if len(s.queue) > 0 {
+	out := s.relayOut
+	switch {
+	case out != nil:
+		// Bridged: filled below, outside mu.
+	case len(s.queue) > 0:
 		j := s.queue[0]
 		n := min(FrameSamples, len(j.pcm)-j.pos)
 		l.encode(s.payload[:n], j.pcm[j.pos:j.pos+n])
@@ -410,14 +483,35 @@ func (s *Session) sendFrame() {
 			s.queue = s.queue[1:]
 			finished = j
 		}
-	} else {
+	default:
 		fill(s.payload[:], l.silence())
 	}
 	s.mu.Unlock()
 
+	if out != nil {
+		// The queue is drained even while an event replaces the audio, so
+		// the other caller's voice does not fall behind.
+		key, ok := out.pull(s.relayPCM[:], !s.event.active)
+		l.encode(s.payload[:], s.relayPCM[:])
+		if ok {
+			s.startEvent(out, key, hasDTMF)
+		}
+	}
+	if !hasDTMF {
+		// A re-INVITE took telephone-event away mid-event.
+		s.event.active = false
+	}
+	audioTS := s.pkt.Timestamp
+	payload := s.payload[:]
+	if s.event.active {
+		s.pkt.Marker = s.event.next(s.evPayload[:]) || s.pkt.Marker
+		pt, payload = dtmfPT, s.evPayload[:]
+		s.pkt.Timestamp = s.event.ts
+	}
+
 	if send {
 		s.pkt.PayloadType = pt
-		s.pkt.Payload = s.payload[:]
+		s.pkt.Payload = payload
 		n, err := s.pkt.MarshalTo(s.out[:])
 		if err == nil {
 			_, err = s.conn.WriteToUDPAddrPort(s.out[:n], dest)
@@ -426,19 +520,33 @@ func (s *Session) sendFrame() {
 		case err == nil:
 			s.sendFailed = false
 			s.counters.sent.Add(1)
-			s.counters.sentOctets.Add(FrameSamples)
+			s.counters.sentOctets.Add(uint64(len(payload)))
 		case !s.sendFailed:
 			// Once per outage, not 50 times a second.
 			s.sendFailed = true
 			s.log.Warn("send rtp", "remote", dest.String(), "err", err)
 		}
+		// RFC 4733 §2.5.1.6: repeated end packets take new numbers too.
 		s.pkt.SequenceNumber++
 		s.pkt.Marker = false
 	}
-	s.pkt.Timestamp += FrameSamples
+	s.pkt.Timestamp = audioTS + FrameSamples
 	if finished != nil {
 		close(finished.done)
 	}
+}
+
+// startEvent begins sending a key press relayed from the bridged session
+// as an RFC 4733 event on our clock, starting at this frame.
+func (s *Session) startEvent(from *relay, key byte, hasDTMF bool) {
+	code, ok := digitEvent(key)
+	if !ok || !hasDTMF {
+		from.keySent(false)
+		s.log.Debug("relayed digit dropped: no telephone-event negotiated", "digit", digitString(key))
+		return
+	}
+	from.keySent(true)
+	s.event = eventSender{active: true, code: code, ts: s.pkt.Timestamp}
 }
 
 // destLocked is where to send, and whether to send at all: to the latched
@@ -506,6 +614,7 @@ func (s *Session) receive(b []byte, from netip.AddrPort, now time.Duration) {
 	audio := pt == s.neg.Codec.PayloadType
 	dtmf := s.neg.HasDTMF && pt == s.neg.DTMFPayloadType
 	l := s.law
+	in := s.relayIn
 	if audio || dtmf {
 		switch {
 		case !s.latched:
@@ -534,6 +643,7 @@ func (s *Session) receive(b []byte, from netip.AddrPort, now time.Duration) {
 	if dtmf {
 		if d, ok := s.dtmf.feed(ssrc, s.rx.Timestamp, s.rx.Payload); ok {
 			s.emit(d, "rfc4733")
+			s.relayKey(in, d)
 		}
 		return
 	}
@@ -541,11 +651,19 @@ func (s *Session) receive(b []byte, from netip.AddrPort, now time.Duration) {
 		// RFC 4733 repeats its end packets with one sequence number, so
 		// only audio is counted late.
 		s.counters.late.Add(1)
+		// Too late for the bridge: its place in the queue has gone.
+		in = nil
 	}
 	s.counters.jitter.Store(int64(s.jit.update(ssrc, s.rx.Timestamp, now)))
+	if s.onAudio == nil && in == nil {
+		return
+	}
+	n := min(len(s.rx.Payload), len(s.pcm))
+	l.decode(s.pcm[:n], s.rx.Payload[:n])
+	if in != nil {
+		in.push(s.pcm[:n])
+	}
 	if s.onAudio != nil {
-		n := min(len(s.rx.Payload), len(s.pcm))
-		l.decode(s.pcm[:n], s.rx.Payload[:n])
 		s.onAudio(s.pcm[:n])
 	}
 }
