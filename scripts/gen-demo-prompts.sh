@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the embedded demo's prompts in internal/demo/prompts/ as
-# 8 kHz mono 16-bit PCM WAV files, speaking each text with espeak-ng and
+# 8 kHz mono G.711 mu-law WAV files (the first ones are 16-bit PCM from
+# before: regenerate only what changed), speaking each text with espeak-ng and
 # converting with sox (peak normalised to -3 dBFS).
 #
 #   scripts/gen-demo-prompts.sh        # from anywhere in the repository
@@ -29,14 +30,51 @@ prompts=(
 	goodbye.wav "Thank you for calling. Goodbye."
 	busy.wav    "All our agents are busy. Please call again later."
 	closed.wav  "We are closed right now. Please call again during our opening hours."
+	queue-hold.wav       "Please hold. The next available agent will take your call."
+	queue-position.wav   "You are caller number"
+	queue-in-line.wav    "in line."
+	queue-wait.wav       "Your estimated wait is about"
+	queue-minutes.wav    "minutes."
+	queue-minute.wav     "minute."
+	queue-wait-short.wav "Your estimated wait is less than one minute."
+	queue-callback-offer.wav   "To be called back without losing your place in line, press star."
+	queue-callback-confirm.wav "Thank you. We will call you back when it is your turn. Goodbye."
+	queue-callback-intro.wav   "Hello, this is contactd calling you back as you asked. Please hold for an agent."
 )
+# Numbers for position and wait announcements: 1-20 and the tens to 90
+# make every number up to 99.
+words=(one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty)
+for i in "${!words[@]}"; do
+	prompts+=("num-$((i + 1)).wav" "${words[i]}")
+done
+tens=(thirty forty fifty sixty seventy eighty ninety)
+for i in "${!tens[@]}"; do
+	prompts+=("num-$(((i + 3) * 10)).wav" "${tens[i]}")
+done
 
 for ((i = 0; i < ${#prompts[@]}; i += 2)); do
 	file=${prompts[i]} text=${prompts[i + 1]}
 	# Write to a temporary name first so an interrupted run leaves no
 	# half-written prompt behind.
 	espeak-ng -v en -s 150 --stdout "$text" |
-		sox -t wav - -r 8000 -c 1 -b 16 -e signed-integer "$out/.$file.tmp.wav" gain -n -3
+		sox -t wav - -r 8000 -c 1 -e u-law "$out/.$file.tmp.wav" gain -n -3
 	mv "$out/.$file.tmp.wav" "$out/$file"
 	echo "wrote $out/$file"
 done
+
+# Music on hold: a slow plucked arpeggio (C, A minor, F, G), made with sox
+# so it is ours to ship. G.711 mu-law halves its size; it loops while a
+# caller waits.
+notes=(C4 E4 G4 C5 A3 C4 E4 A4 F3 A3 C4 F4 G3 B3 D4 G4)
+parts=()
+for n in "${notes[@]}"; do
+	f="$out/.moh-$n-${#parts[@]}.wav"
+	sox -n -r 8000 -c 1 -b 16 "$f" synth 0.5 pluck "$n" fade 0 0.5 0.3
+	parts+=("$f")
+done
+sox "${parts[@]}" "$out/.moh.tmp.wav"
+sox "$out/.moh.tmp.wav" "$out/.moh2.tmp.wav" repeat 1 gain -n -9 reverb 30
+sox "$out/.moh2.tmp.wav" -r 8000 -c 1 -e u-law "$out/.moh3.tmp.wav"
+rm -f "${parts[@]}" "$out/.moh.tmp.wav" "$out/.moh2.tmp.wav"
+mv "$out/.moh3.tmp.wav" "$out/moh.wav"
+echo "wrote $out/moh.wav"

@@ -41,11 +41,18 @@ type Config struct {
 	TTS         TTS      `yaml:"tts"`
 	// PromptsDir is where prompt files are, relative to the config file.
 	PromptsDir string `yaml:"prompts_dir"`
-	// Queues by name. The ACD will add routing settings; for now a queue
-	// says what a caller hears when nobody can take the call.
+	// Queues by name.
 	Queues map[string]Queue `yaml:"queues"`
-	// Agents by id (their SIP user name).
+	// Agents by id (their SIP user name). Agents added through the API
+	// are kept in the database and override these.
 	Agents map[string]Agent `yaml:"agents"`
+	// ACD holds routing settings shared by all queues.
+	ACD ACD `yaml:"acd"`
+	// QueuePrompts are what waiting callers hear, shared by all queues.
+	QueuePrompts QueuePrompts `yaml:"queue_prompts"`
+	// Callbacks says how customers who asked to be called back are
+	// reached.
+	Callbacks Callbacks `yaml:"callbacks"`
 
 	IVR *ivr.Config `yaml:"-"`
 
@@ -85,8 +92,68 @@ type TTS struct {
 
 // Queue is one queue's settings.
 type Queue struct {
-	// Unavailable is the prompt file played when no agent can take a call.
+	// Unavailable is the prompt file played when no agent can take a call
+	// (no agents logged in, or the maximum wait passed).
 	Unavailable string `yaml:"unavailable"`
+	// Skills an agent needs, with minimum levels; default {<queue name>: 1}.
+	Skills   map[string]int `yaml:"skills"`
+	Strategy string         `yaml:"strategy"`
+	// RingTimeout is how long one agent's phone rings before the call is
+	// offered to the next agent.
+	RingTimeout Duration `yaml:"ring_timeout"`
+	WrapUp      Duration `yaml:"wrap_up"`
+	// ServiceLevel: the target is ServiceLevelPct % answered within
+	// ServiceLevel.
+	ServiceLevel    Duration `yaml:"service_level"`
+	ServiceLevelPct float64  `yaml:"service_level_pct"`
+	// MaxWait ends the wait (0: no limit): the call moves to
+	// MaxWaitQueue, or hears Unavailable and is hung up.
+	MaxWait      Duration `yaml:"max_wait"`
+	MaxWaitQueue string   `yaml:"max_wait_queue"`
+	// JoinEmpty lets callers queue while no agent is logged in (default
+	// true); LeaveEmpty sends them away when the last one logs out.
+	JoinEmpty  *bool      `yaml:"join_empty"`
+	LeaveEmpty bool       `yaml:"leave_empty"`
+	Overflow   []Overflow `yaml:"overflow"`
+	// Music is played while waiting (a prompt file, looped).
+	Music string `yaml:"music"`
+	// AnnounceEvery repeats the caller's position and estimated wait;
+	// 0 turns announcements off.
+	AnnounceEvery Duration `yaml:"announce_every"`
+	// CallbackKey asks for a callback (needs callbacks.uri); ExitKey
+	// leaves the queue with a goodbye. Empty disables either.
+	CallbackKey string `yaml:"callback_key"`
+	ExitKey     string `yaml:"exit_key"`
+}
+
+// Overflow widens who may take a call once it has waited After: agents
+// of another queue, agents with a lower skill level, or an external URI.
+type Overflow struct {
+	After    Duration `yaml:"after"`
+	Queue    string   `yaml:"queue"`
+	MinLevel int      `yaml:"min_level"`
+	URI      string   `yaml:"uri"`
+}
+
+// ACD holds routing settings shared by all queues.
+type ACD struct {
+	// MaxMissed auto-pauses an agent who missed this many offers in a
+	// row (default 3; 0 in the file means the default, -1 never).
+	MaxMissed int `yaml:"max_missed"`
+	// RepeatWithin and RepeatBoost raise the priority of a customer who
+	// called within that time by that many classes.
+	RepeatWithin Duration `yaml:"repeat_within"`
+	RepeatBoost  int      `yaml:"repeat_boost"`
+	// VIP maps caller numbers to a priority class (0 highest).
+	VIP map[string]int `yaml:"vip"`
+}
+
+// Callbacks says how a customer who asked to be called back is dialled.
+type Callbacks struct {
+	// URI is a SIP URI template; {number} is replaced by the customer's
+	// number, e.g. sip:{number}@trunk.example.com. Empty disables
+	// callbacks.
+	URI string `yaml:"uri"`
 }
 
 // Agent is one agent: a SIP user who answers queue calls.
@@ -221,6 +288,8 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 		}
 	}
 
+	c.checkQueues(add, line)
+
 	ivrCfg, errs := ivr.Decode(doc)
 	for _, fe := range errs {
 		add(fe.Line, fe.Field, fe.Problem)
@@ -250,6 +319,16 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 						add(line("queues", q, "unavailable"), "queues."+q+".unavailable", err.Error())
 					}
 				}
+				if f := c.Queues[q].Music; f != "" {
+					if err := checkPrompt(c, c.Prompt(f)); err != nil {
+						add(line("queues", q, "music"), "queues."+q+".music", err.Error())
+					}
+				}
+			}
+			for _, f := range c.QueuePrompts.files() {
+				if err := checkPrompt(c, c.Prompt(f.file)); err != nil {
+					add(line("queue_prompts", f.key), "queue_prompts."+f.key, err.Error())
+				}
 			}
 		}
 	}
@@ -261,8 +340,11 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 }
 
 // QueuePrompt is the unavailable prompt of queue q, in the default language.
-func (c *Config) QueuePrompt(q string) ivr.Prompt {
-	p := ivr.Prompt{File: c.Queues[q].Unavailable}
+func (c *Config) QueuePrompt(q string) ivr.Prompt { return c.Prompt(c.Queues[q].Unavailable) }
+
+// Prompt is a prompt file in the default language.
+func (c *Config) Prompt(file string) ivr.Prompt {
+	p := ivr.Prompt{File: file}
 	if c.IVR != nil && len(c.IVR.Languages) > 0 {
 		l := c.IVR.Languages[0]
 		p.Lang, p.Voice, p.Dir = l.Code, l.Voice, l.Dir
