@@ -37,6 +37,7 @@ type Call struct {
 	Transport  string            `json:"transport,omitempty"`
 	Vars       map[string]string `json:"vars"`
 	Path       []Step            `json:"path"`
+	Queueing   *Queueing         `json:"queueing,omitempty"`
 }
 
 // Step is one move through the IVR: a menu entered, a digit, an input.
@@ -89,13 +90,19 @@ func (s *Calls) Finish(ctx context.Context, c *Call) error {
 	if err != nil {
 		return fmt.Errorf("finish call %s: vars: %w", c.ID, err)
 	}
+	qc, err := encodeQueueing(c.Queueing)
+	if err != nil {
+		return fmt.Errorf("finish call %s: %w", c.ID, err)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("finish call %s: %w", c.ID, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE calls SET menu=$2, answered_at=$3, ended_at=$4, outcome=$5, end_reason=$6, queue=$7, language=$8, vars=$9 WHERE id=$1`,
-		c.ID, c.Menu, micros(c.AnsweredAt), micros(c.EndedAt), c.Outcome, c.EndReason, c.Queue, c.Language, string(vars))
+	res, err := tx.ExecContext(ctx, `UPDATE calls SET menu=$2, answered_at=$3, ended_at=$4, outcome=$5, end_reason=$6, queue=$7, language=$8, vars=$9,
+		queue_outcome=$10, agent=$11, queued_at=$12, wait_ms=$13, queueing=$14 WHERE id=$1`,
+		c.ID, c.Menu, micros(c.AnsweredAt), micros(c.EndedAt), c.Outcome, c.EndReason, c.Queue, c.Language, string(vars),
+		qc.outcome, qc.agent, qc.queuedAt, qc.waitMS, qc.json)
 	if err != nil {
 		return fmt.Errorf("finish call %s: %w", c.ID, err)
 	}
@@ -136,19 +143,26 @@ func (s *Calls) CloseInterrupted(ctx context.Context, now time.Time) (int, error
 	return int(n), nil
 }
 
-const callColumns = `id, caller, dialled, menu, started_at, answered_at, ended_at, outcome, end_reason, queue, language, vars, transport`
+// The queue_outcome, agent, queued_at and wait_ms columns are copies made
+// for filtering; the queueing JSON is what reads back.
+const callColumns = `id, caller, dialled, menu, started_at, answered_at, ended_at, outcome, end_reason, queue, language, vars, transport, queueing`
 
 func scanCall(sc interface{ Scan(...any) error }) (*Call, error) {
 	var c Call
 	var started, answered, ended int64
-	var vars string
-	if err := sc.Scan(&c.ID, &c.Caller, &c.Dialled, &c.Menu, &started, &answered, &ended, &c.Outcome, &c.EndReason, &c.Queue, &c.Language, &vars, &c.Transport); err != nil {
+	var vars, queueing string
+	if err := sc.Scan(&c.ID, &c.Caller, &c.Dialled, &c.Menu, &started, &answered, &ended, &c.Outcome, &c.EndReason, &c.Queue, &c.Language, &vars, &c.Transport, &queueing); err != nil {
 		return nil, err
 	}
 	c.StartedAt, c.AnsweredAt, c.EndedAt = fromMicros(started), fromMicros(answered), fromMicros(ended)
 	if err := json.Unmarshal([]byte(vars), &c.Vars); err != nil {
 		return nil, fmt.Errorf("call %s: vars: %w", c.ID, err)
 	}
+	q, err := decodeQueueing(queueing)
+	if err != nil {
+		return nil, fmt.Errorf("call %s: %w", c.ID, err)
+	}
+	c.Queueing = q
 	c.Path = []Step{}
 	return &c, nil
 }
@@ -168,9 +182,30 @@ func (s *Calls) Get(ctx context.Context, id string) (*Call, error) {
 	return c, nil
 }
 
+// LastCall returns the start of caller's most recent call that started
+// strictly before before, so that the call being routed (started at
+// before) does not count as its own previous call. ok is false when there
+// is none or caller is empty (withheld numbers are not one caller).
+func (s *Calls) LastCall(ctx context.Context, caller string, before time.Time) (started time.Time, ok bool, err error) {
+	if caller == "" {
+		return time.Time{}, false, nil
+	}
+	var last sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(started_at) FROM calls WHERE caller = $1 AND started_at < $2`,
+		caller, before.UnixMicro()).Scan(&last); err != nil {
+		return time.Time{}, false, fmt.Errorf("last call of %s: %w", caller, err)
+	}
+	if !last.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(last.Int64), true, nil
+}
+
 // Query filters List.
 type Query struct {
 	Caller string // exact caller number; empty for all
+	Queue  string // exact queue name; empty for all
+	Agent  string // agent id (or external URI) who answered in the queue; empty for all
 	Limit  int    // at most this many, newest first; <=0 means 50
 }
 
@@ -179,7 +214,9 @@ func (s *Calls) List(ctx context.Context, q Query) ([]*Call, error) {
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls WHERE ($1 = '' OR caller = $1) ORDER BY started_at DESC, id DESC LIMIT $2`, q.Caller, q.Limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls
+		WHERE ($1 = '' OR caller = $1) AND ($2 = '' OR queue = $2) AND ($3 = '' OR agent = $3)
+		ORDER BY started_at DESC, id DESC LIMIT $4`, q.Caller, q.Queue, q.Agent, q.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}

@@ -2,6 +2,7 @@ package timeline_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 	"time"
@@ -18,6 +19,17 @@ func openCalls(t *testing.T, dir string) *timeline.Calls {
 	}
 	t.Cleanup(func() { db.Close() })
 	return timeline.NewCalls(db)
+}
+
+// openDB is a fresh migrated database, for tests that look at columns.
+func openDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func TestCallRoundTrip(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/contactd/contactd/internal/prompt"
 	"github.com/contactd/contactd/ivr"
+	"github.com/contactd/contactd/queue"
 	"github.com/contactd/contactd/timeline"
 )
 
@@ -26,18 +27,37 @@ type Records interface {
 	Finish(ctx context.Context, c *timeline.Call) error
 }
 
-// Queue is what the flow needs to know about a queue until the ACD runs it.
+// Queue is what a caller hears in a queue.
 type Queue struct {
 	// Unavailable is played when no agent can take the call, before hanging up.
 	Unavailable []ivr.Prompt
+	// Music loops while the caller waits.
+	Music []ivr.Prompt
+	// AnnounceEvery repeats position and estimated wait; 0 for never.
+	AnnounceEvery time.Duration
+	// CallbackKey and ExitKey are keys the waiting caller may press; 0
+	// for none.
+	CallbackKey, ExitKey byte
+}
+
+// Priorities sets a queued call's priority class from the menu's, the
+// caller's number and when they last called.
+type Priorities struct {
+	Rules queue.PriorityRules
+	// LastCall finds the caller's previous call; nil turns the
+	// repeat-caller boost off.
+	LastCall func(ctx context.Context, caller string, before time.Time) (time.Time, bool, error)
 }
 
 // Options configures a Flow.
 type Options struct {
-	Menus   *ivr.Config
-	Queues  map[string]Queue
-	Prompts Prompts
-	Records Records
+	Menus  *ivr.Config
+	Queues map[string]Queue
+	// ACD runs the queues; nil plays each queue's unavailable prompt.
+	ACD        *ACD
+	Priorities Priorities
+	Prompts    Prompts
+	Records    Records
 	// HTTP is used for self-service lookups; nil means a default client.
 	HTTP *http.Client
 	// AnswerDelay lets each call ring this long before it is answered.
@@ -145,10 +165,11 @@ func (f *Flow) Handle(ctx context.Context, leg Leg) {
 	rec.AnsweredAt = f.opts.Now()
 
 	c := &call{
-		flow:   f,
-		leg:    leg,
-		log:    log,
-		events: make(chan ivr.Event, 4),
+		flow:    f,
+		leg:     leg,
+		log:     log,
+		events:  make(chan ivr.Event, 4),
+		started: now,
 	}
 	c.sess = ivr.NewSession(f.opts.Menus, menu, map[string]string{"caller": rec.Caller, "dialled": rec.Dialled})
 	c.run(ctx, rec)
@@ -164,6 +185,8 @@ type call struct {
 	// stopPlay cancels the playback in progress, if any.
 	stopPlay context.CancelFunc
 	queue    string
+	queueing *timeline.Queueing
+	started  time.Time
 }
 
 func (c *call) run(ctx context.Context, rec *timeline.Call) {
@@ -173,6 +196,10 @@ func (c *call) run(ctx context.Context, rec *timeline.Call) {
 		rec.Language = c.sess.Language()
 		rec.Vars = c.sess.Vars()
 		rec.Queue = c.queue
+		if c.queueing != nil {
+			rec.Queueing = c.queueing
+			rec.Outcome = c.queueing.Outcome
+		}
 		for _, st := range c.sess.Path() {
 			rec.Path = append(rec.Path, timeline.Step{At: st.At, Menu: st.Menu, Kind: st.Kind, Value: st.Value})
 		}
@@ -288,11 +315,20 @@ func refOf(p ivr.Prompt) prompt.Ref {
 	return prompt.Ref{File: p.File, Text: p.Text, Voice: p.Voice, Dir: p.Dir}
 }
 
-// enqueue hands the call to its queue. Until the ACD exists no agent can
-// take it: the caller hears the queue's unavailable prompt and is hung up.
+// enqueue hands the call to its queue and returns when the caller's time
+// there is over. Without an ACD no agent can take it: the caller hears
+// the queue's unavailable prompt and is hung up.
 func (c *call) enqueue(ctx context.Context, e ivr.Enqueue) {
 	c.finishPlay()
 	c.queue = e.Queue
+	if acd := c.flow.opts.ACD; acd != nil {
+		caller := c.leg.Caller()
+		c.queueing = acd.Wait(ctx, c.leg, WaitRequest{
+			Call: c.leg.ID(), Queue: e.Queue, Customer: caller,
+			Priority: c.flow.priority(ctx, e.Priority, caller, c.started, c.log),
+		})
+		return
+	}
 	q := c.flow.opts.Queues[e.Queue]
 	pctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -309,6 +345,22 @@ func (c *call) enqueue(ctx context.Context, e ivr.Enqueue) {
 	if pctx.Err() == nil {
 		c.hangup()
 	}
+}
+
+// priority applies the VIP list and the repeat-caller boost to the
+// menu's priority class.
+func (f *Flow) priority(ctx context.Context, base int, caller string, started time.Time, log *slog.Logger) int {
+	now := f.opts.Now()
+	var last time.Time
+	if lc := f.opts.Priorities.LastCall; lc != nil && caller != "" {
+		t, ok, err := lc(ctx, caller, started)
+		if err != nil {
+			log.Warn("repeat caller lookup", "err", err)
+		} else if ok {
+			last = t
+		}
+	}
+	return queue.Prioritize(f.opts.Priorities.Rules, base, caller, last, now)
 }
 
 // lookup POSTs the call's variables as JSON and reports the answer.

@@ -176,3 +176,6 @@ func (p QueuePrompts) files() []promptFile {
 	}
 	return out
 }
+
+// ValidAgentID reports whether id can be an agent's id (a SIP user name).
+func ValidAgentID(id string) bool { return validAgentID(id) }

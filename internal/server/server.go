@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/contactd/contactd/internal/agentdb"
 	"github.com/contactd/contactd/internal/callflow"
 	"github.com/contactd/contactd/internal/config"
 	"github.com/contactd/contactd/internal/media"
@@ -28,6 +28,7 @@ import (
 	"github.com/contactd/contactd/internal/store"
 	"github.com/contactd/contactd/internal/web"
 	"github.com/contactd/contactd/ivr"
+	"github.com/contactd/contactd/queue"
 	"github.com/contactd/contactd/timeline"
 )
 
@@ -43,13 +44,16 @@ func PromptChecker(synth *prompt.Synth) func(c *config.Config, p ivr.Prompt) err
 
 // Server is a running contactd.
 type Server struct {
-	cfg   *config.Config
-	log   *slog.Logger
-	db    interface{ Close() error }
-	sip   *sipua.Server
-	http  *http.Server
-	httpL net.Listener
-	reg   *prometheus.Registry
+	cfg       *config.Config
+	log       *slog.Logger
+	db        interface{ Close() error }
+	sip       *sipua.Server
+	http      *http.Server
+	httpL     net.Listener
+	reg       *prometheus.Registry
+	dir       *directory
+	registrar *sipua.Registrar
+	acd       *callflow.ACD
 
 	wg    sync.WaitGroup
 	drain atomic.Bool
@@ -81,23 +85,50 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 
 	synth := prompt.NewSynth(prompt.SynthOptions{CacheDir: filepath.Join(cfg.DataDir, "cache", "tts"), Speed: cfg.TTS.Speed, Logger: log})
 	lib := prompt.NewLibrary(prompt.LibraryOptions{FS: cfg.FS, Synth: synth, Logger: log})
-	queues := map[string]callflow.Queue{}
-	for name, q := range cfg.Queues {
-		var cq callflow.Queue
-		if q.Unavailable != "" {
-			cq.Unavailable = []ivr.Prompt{cfg.QueuePrompt(name)}
-		}
-		queues[name] = cq
+
+	dir, err := newDirectory(ctx, cfg, agentdb.New(db))
+	if err != nil {
+		db.Close()
+		return nil, err
 	}
-	flow := callflow.New(callflow.Options{
-		Menus:       cfg.IVR,
-		Queues:      queues,
-		Prompts:     lib,
+	s.dir = dir
+	eng, err := queue.New(engineOptions(cfg, dir.queueAgents()))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("queues: %w", err)
+	}
+	queues, waitPrompts := waitSettings(cfg)
+	s.acd = callflow.NewACD(callflow.ACDOptions{
+		Engine:      eng,
+		Bridger:     sipBridger{opts: media.BridgeOptions{Logger: log}},
 		Records:     calls,
+		Queues:      queues,
+		WaitPrompts: waitPrompts,
+		Prompts:     lib,
+		CallbackURI: callbackURI(cfg),
+		Logger:      log,
+	})
+	dir.acd = s.acd
+	flow := callflow.New(callflow.Options{
+		Menus:   cfg.IVR,
+		Queues:  queues,
+		ACD:     s.acd,
+		Prompts: lib,
+		Records: calls,
+		Priorities: callflow.Priorities{
+			Rules:    queue.PriorityRules{VIP: cfg.ACD.VIP, RepeatWithin: time.Duration(cfg.ACD.RepeatWithin), RepeatBoost: cfg.ACD.RepeatBoost},
+			LastCall: calls.LastCall,
+		},
 		HTTP:        &http.Client{},
 		AnswerDelay: time.Duration(cfg.AnswerDelay),
 		Logger:      log,
 	})
+
+	s.registrar = sipua.NewRegistrar(sipua.RegistrarOptions{
+		Logger:   log,
+		OnChange: func(user string, registered bool) { s.acd.SetReachable(user, registered) },
+	}, dir)
+	dir.reg = s.registrar
 
 	lo, hi, err := config.ParsePortRange(cfg.Media.RTPPorts)
 	if err != nil {
@@ -113,7 +144,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 			Ports:             media.PortRange{Min: lo, Max: hi},
 			InactivityTimeout: time.Duration(cfg.Media.RTPTimeout),
 		},
-		Registrar:  sipua.NewRegistrar(sipua.RegistrarOptions{Logger: log}, cfg),
+		Registrar:  s.registrar,
 		Logger:     log,
 		Registerer: s.reg,
 	}, flow)
@@ -121,6 +152,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		db.Close()
 		return nil, err
 	}
+	s.acd.SetDialer(sipDialer{sip: s.sip})
 
 	s.httpL, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -131,7 +163,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s.http = &http.Server{
 		Handler: web.Handler(web.Options{
 			Calls:    calls,
-			Agents:   agentList{cfg: cfg, sip: s.sip},
+			Agents:   dir,
+			Queues:   s.acd,
 			Gatherer: s.reg,
 			Ready:    func() bool { return !s.draining() },
 			Logger:   log,
@@ -154,7 +187,15 @@ func (s *Server) HTTPAddr() string { return s.httpL.Addr().String() }
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	s.wg.Add(2)
+	s.wg.Add(4)
+	go func() {
+		defer s.wg.Done()
+		s.acd.Run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.registrar.Run(ctx, time.Second)
+	}()
 	go func() {
 		defer s.wg.Done()
 		if err := s.sip.Serve(ctx); err != nil {
@@ -208,28 +249,4 @@ func (s *Server) Close() error {
 	s.sip.Close()
 	s.wg.Wait()
 	return s.db.Close()
-}
-
-// agentList reports the configured agents with their registrations.
-type agentList struct {
-	cfg *config.Config
-	sip *sipua.Server
-}
-
-func (a agentList) Agents() []web.Agent {
-	ids := make([]string, 0, len(a.cfg.Agents))
-	for id := range a.cfg.Agents {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	out := make([]web.Agent, 0, len(ids))
-	for _, id := range ids {
-		ag := a.cfg.Agents[id]
-		contacts := a.sip.Contacts(id)
-		if contacts == nil {
-			contacts = []sipua.Binding{}
-		}
-		out = append(out, web.Agent{ID: id, Name: ag.Name, Skills: ag.Skills, Registered: len(contacts) > 0, Contacts: contacts})
-	}
-	return out
 }

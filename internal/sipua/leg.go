@@ -127,9 +127,28 @@ func (l *Leg) watch() {
 }
 
 // Play sends PCM audio to the caller. When the leg ends its media is
-// closed, which ends a Play in progress.
+// closed, which ends a Play in progress. While the leg is bridged (Connect)
+// it returns media.ErrBridged; once the bridge is stopped prompts play
+// again.
 func (l *Leg) Play(ctx context.Context, pcm []int16) error {
 	return l.media.Play(ctx, pcm)
+}
+
+// MediaSession is the leg's RTP session, for Connect.
+func (l *Leg) MediaSession() *media.Session {
+	if l == nil {
+		return nil
+	}
+	return l.media
+}
+
+// RTPStats counts the leg's RTP packets so far.
+func (l *Leg) RTPStats() media.Stats { return l.media.Stats() }
+
+// RTPCounts is packets received and sent, for the call record.
+func (l *Leg) RTPCounts() (received, sent uint64) {
+	st := l.media.Stats()
+	return st.PacketsReceived, st.PacketsSent
 }
 
 // Reject refuses an unanswered call with status (e.g. 404, 480, 486).

@@ -1,6 +1,7 @@
 package sipua
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -32,8 +33,14 @@ type RegistrarOptions struct {
 	// MaxNonces bounds the outstanding challenges (a scanner can ask for
 	// many): the oldest are forgotten first.
 	MaxNonces int // default 10000
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// OnChange, if set, hears a user come online (first live binding) and
+	// go offline (last binding removed, or expired as Sweep finds). Calls
+	// come one at a time in the order of the changes, never under the
+	// registrar's lock, but possibly from another goroutine's REGISTER or
+	// Sweep than the one that made the change.
+	OnChange func(user string, registered bool)
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Binding is one registered contact of a user.
@@ -62,6 +69,17 @@ type Registrar struct {
 	nonces   map[string]*nonce
 	order    []string // nonces in issue order, for eviction
 	bindings map[string]map[string]*Binding
+	// online holds the users last reported registered, so OnChange
+	// alternates true and false whatever order expiry is noticed in.
+	online     map[string]bool
+	pending    []presence // changes not yet given to OnChange
+	delivering bool       // a goroutine is calling OnChange
+}
+
+// presence is one change for OnChange.
+type presence struct {
+	user       string
+	registered bool
 }
 
 // NewRegistrar returns a registrar checking passwords against creds.
@@ -91,7 +109,7 @@ func NewRegistrar(opts RegistrarOptions, creds Credentials) *Registrar {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Registrar{opts: opts, creds: creds, log: log, nonces: map[string]*nonce{}, bindings: map[string]map[string]*Binding{}}
+	return &Registrar{opts: opts, creds: creds, log: log, nonces: map[string]*nonce{}, bindings: map[string]map[string]*Binding{}, online: map[string]bool{}}
 }
 
 // Contacts returns the user's live bindings, soonest-expiring last.
@@ -113,6 +131,106 @@ func (r *Registrar) Contacts(user string) []Binding {
 
 // Registered reports whether user has at least one live binding.
 func (r *Registrar) Registered(user string) bool { return len(r.Contacts(user)) > 0 }
+
+// Sweep drops expired bindings and reports, through OnChange, the users
+// left with none.
+func (r *Registrar) Sweep() {
+	r.mu.Lock()
+	now := r.opts.Now()
+	for user, bs := range r.bindings {
+		for uri, b := range bs {
+			if !b.Expires.After(now) {
+				delete(bs, uri)
+				r.log.Info("register: contact expired", "user", user, "contact", uri)
+			}
+		}
+		if len(bs) == 0 {
+			delete(r.bindings, user)
+		}
+	}
+	// Contacts also drops expired bindings, without reporting: every user
+	// still marked online is checked, not only those with bindings left.
+	for user := range r.online {
+		r.updateLocked(user, now)
+	}
+	r.mu.Unlock()
+	r.deliver()
+}
+
+// Run calls Sweep every interval (1s if not positive) until ctx ends.
+func (r *Registrar) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			r.Sweep()
+		}
+	}
+}
+
+// updateLocked queues an OnChange call if user's having a live binding
+// differs from what was last reported. The caller holds mu.
+func (r *Registrar) updateLocked(user string, now time.Time) {
+	live := false
+	for _, b := range r.bindings[user] {
+		if b.Expires.After(now) {
+			live = true
+			break
+		}
+	}
+	if live == r.online[user] {
+		return
+	}
+	if live {
+		r.online[user] = true
+	} else {
+		delete(r.online, user)
+	}
+	if r.opts.OnChange != nil {
+		r.pending = append(r.pending, presence{user, live})
+	}
+}
+
+// deliver calls OnChange for the queued changes, outside mu so it may call
+// back into the registrar. One goroutine delivers at a time, keeping the
+// order: one finding another at it leaves its changes to that one.
+func (r *Registrar) deliver() {
+	r.mu.Lock()
+	if r.delivering {
+		r.mu.Unlock()
+		return
+	}
+	r.delivering = true
+	finished := false
+	defer func() {
+		if !finished {
+			// OnChange panicked: let the next change be delivered.
+			r.mu.Lock()
+			r.delivering = false
+			r.mu.Unlock()
+		}
+	}()
+	for {
+		if len(r.pending) == 0 {
+			// Cleared under the same lock that saw the queue empty, so a
+			// change queued after this is delivered by its own goroutine.
+			r.pending, r.delivering, finished = nil, false, true
+			r.mu.Unlock()
+			return
+		}
+		c := r.pending[0]
+		r.pending = r.pending[1:]
+		r.mu.Unlock()
+		r.opts.OnChange(c.user, c.registered)
+		r.mu.Lock()
+	}
+}
 
 func (r *Registrar) newNonce() string {
 	b := make([]byte, 16)
@@ -219,19 +337,27 @@ func (r *Registrar) handle(s *Server, req *sip.Request, tx sip.ServerTransaction
 	cseq := req.CSeq().SeqNo
 	callID := req.CallID().Value()
 
-	r.mu.Lock()
 	if len(contacts) == 1 && strings.TrimSpace(contacts[0].Value()) == "*" {
 		if defExp != 0 {
-			r.mu.Unlock()
 			s.respond(tx, req, 400, "Bad Request - wildcard needs Expires: 0")
 			return
 		}
+		r.mu.Lock()
 		delete(r.bindings, user)
+		r.updateLocked(user, now)
 		r.mu.Unlock()
+		r.deliver()
 		r.log.Info("register: all contacts removed", "user", user)
 		s.respond(tx, req, 200, "OK")
 		return
 	}
+	// Every contact is checked before any is stored: a request is applied
+	// whole or not at all (RFC 3261 10.3 step 6).
+	type update struct {
+		uri string
+		exp time.Duration
+	}
+	var updates []update
 	for _, h := range contacts {
 		c, ok := h.(*sip.ContactHeader)
 		if !ok {
@@ -244,23 +370,25 @@ func (r *Registrar) handle(s *Server, req *sip.Request, tx sip.ServerTransaction
 			}
 		}
 		if exp > 0 && exp < r.opts.MinExpires {
-			r.mu.Unlock()
 			s.respond(tx, req, 423, "Interval Too Brief", sip.NewHeader("Min-Expires", strconv.Itoa(int(r.opts.MinExpires.Seconds()))))
 			return
 		}
-		exp = min(exp, r.opts.MaxExpires)
-		uri := c.Address.String()
+		updates = append(updates, update{c.Address.String(), min(exp, r.opts.MaxExpires)})
+	}
+
+	r.mu.Lock()
+	for _, u := range updates {
 		if r.bindings[user] == nil {
 			r.bindings[user] = map[string]*Binding{}
 		}
-		if old := r.bindings[user][uri]; old != nil && old.callID == callID && cseq <= old.cseq {
+		if old := r.bindings[user][u.uri]; old != nil && old.callID == callID && cseq <= old.cseq {
 			continue // out of order
 		}
-		if exp == 0 {
-			delete(r.bindings[user], uri)
+		if u.exp == 0 {
+			delete(r.bindings[user], u.uri)
 			continue
 		}
-		r.bindings[user][uri] = &Binding{Contact: uri, Expires: now.Add(exp), Source: req.Source(), Transport: req.Transport(), callID: callID, cseq: cseq}
+		r.bindings[user][u.uri] = &Binding{Contact: u.uri, Expires: now.Add(u.exp), Source: req.Source(), Transport: req.Transport(), callID: callID, cseq: cseq}
 	}
 	var hdrs []sip.Header
 	for uri, b := range r.bindings[user] {
@@ -268,8 +396,15 @@ func (r *Registrar) handle(s *Server, req *sip.Request, tx sip.ServerTransaction
 			hdrs = append(hdrs, sip.NewHeader("Contact", fmt.Sprintf("<%s>;expires=%d", uri, int(b.Expires.Sub(now).Seconds()))))
 		}
 	}
+	if len(r.bindings[user]) == 0 {
+		delete(r.bindings, user)
+	}
+	r.updateLocked(user, now)
 	n := len(hdrs)
 	r.mu.Unlock()
+	// Before the response, so a phone's REGISTER has been heard once it
+	// is answered.
+	r.deliver()
 	r.log.Info("register", "user", user, "contacts", n)
 	s.respond(tx, req, 200, "OK", hdrs...)
 }

@@ -1,6 +1,8 @@
 package sipua
 
 import (
+	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -76,4 +78,99 @@ func TestNonceTableIsBounded(t *testing.T) {
 	if n := len(r.nonces); n > 100 {
 		t.Errorf("got %d outstanding nonces, want at most 100", n)
 	}
+}
+
+func TestOnChange(t *testing.T) {
+	clock := newFakeClock()
+	changes := make(chan presence, 16)
+	srv, _ := startServer(t, RegistrarOptions{
+		Now:      clock.Now,
+		OnChange: func(user string, registered bool) { changes <- presence{user, registered} },
+	})
+	reg := srv.opts.Registrar
+	desk, soft := newPhone(t, "alice", ringing), newPhone(t, "alice", ringing)
+	// Each step's REGISTER is answered, or its Sweep returns, only once
+	// OnChange has been called.
+	register := func(p *phone, contact string, expires int) func() int {
+		return func() int { return p.register(srv.Addr(), contact, expires) }
+	}
+	sweep := func(advance time.Duration) func() int {
+		return func() int { clock.Advance(advance); reg.Sweep(); return 0 }
+	}
+	steps := []struct {
+		name     string
+		do       func() int // returns the REGISTER's status, 0 for none
+		wantCode int
+		want     []presence
+	}{
+		{"first contact", register(desk, "", 3600), 200, []presence{{"alice", true}}},
+		{"second contact", register(soft, "", 3600), 200, nil},
+		{"one of two removed", register(desk, "", 0), 200, nil},
+		{"last removed with Expires 0", register(soft, "", 0), 200, []presence{{"alice", false}}},
+		{"back", register(desk, "", 3600), 200, []presence{{"alice", true}}},
+		{"wildcard removal", register(desk, "*", 0), 200, []presence{{"alice", false}}},
+		{"short registration", register(desk, "", 60), 200, []presence{{"alice", true}}},
+		{"sweep before expiry", sweep(59 * time.Second), 0, nil},
+		{"sweep after expiry", sweep(2 * time.Second), 0, []presence{{"alice", false}}},
+		{"sweep again", sweep(0), 0, nil},
+		{"registered again", register(desk, "", 60), 200, []presence{{"alice", true}}},
+		// Contacts drops an expired binding quietly; Sweep still reports it.
+		{"expired, seen by Contacts", func() int { clock.Advance(time.Hour); reg.Contacts("alice"); return 0 }, 0, nil},
+		{"then swept", sweep(0), 0, []presence{{"alice", false}}},
+		{"too brief", register(desk, "", 10), 423, nil},
+	}
+	for _, st := range steps {
+		if code := st.do(); code != st.wantCode {
+			t.Fatalf("%s: got status %d, want %d", st.name, code, st.wantCode)
+		}
+		var got []presence
+		for done := false; !done; {
+			select {
+			case p := <-changes:
+				got = append(got, p)
+			default:
+				done = true
+			}
+		}
+		if !slices.Equal(got, st.want) {
+			t.Errorf("%s: got %v, want %v", st.name, got, st.want)
+		}
+	}
+}
+
+// A request with one contact too brief stores none of its contacts.
+func TestRegisterAllOrNothing(t *testing.T) {
+	srv, _ := startServer(t, RegistrarOptions{})
+	p := newPhone(t, "alice", ringing)
+	code := p.register(srv.Addr(), "<sip:alice@127.0.0.1:5070>, <sip:alice@127.0.0.1:5072>;expires=10", 3600)
+	if code != 423 {
+		t.Fatalf("register: got %d, want 423", code)
+	}
+	if got := srv.Contacts("alice"); len(got) != 0 {
+		t.Errorf("contacts: got %v, want none", got)
+	}
+}
+
+func TestRunSweeps(t *testing.T) {
+	clock := newFakeClock()
+	offline := make(chan struct{}, 1)
+	srv, _ := startServer(t, RegistrarOptions{
+		Now: clock.Now,
+		OnChange: func(user string, registered bool) {
+			if !registered {
+				signal(offline)
+			}
+		},
+	})
+	newPhone(t, "alice", ringing).mustRegister(srv.Addr())
+	clock.Advance(2 * time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		srv.opts.Registrar.Run(ctx, time.Millisecond)
+	}()
+	await(t, offline, "expiry reported by Run")
+	cancel()
+	await(t, ran, "Run returning once ctx ended")
 }

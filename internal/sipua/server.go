@@ -382,8 +382,14 @@ func (s *Server) onBye(req *sip.Request, tx sip.ServerTransaction) {
 }
 
 func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
-	l := s.findLeg(req)
-	if l == nil {
+	var ms *media.Session
+	if l := s.findLeg(req); l != nil {
+		ms = l.media
+	} else if o := s.findOutLeg(req); o != nil {
+		// A phone we called sends its keys this way too.
+		ms = o.media
+	}
+	if ms == nil {
 		s.respond(tx, req, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -401,7 +407,7 @@ func (s *Server) onInfo(req *sip.Request, tx sip.ServerTransaction) {
 		return
 	}
 	s.respond(tx, req, 200, "OK")
-	l.media.InjectDigit(digit)
+	ms.InjectDigit(digit)
 }
 
 // Contacts returns an agent's live registrations (none without a registrar).

@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/contactd/contactd/queue"
 	"github.com/contactd/contactd/timeline"
 )
 
@@ -23,22 +25,61 @@ type Calls interface {
 
 // Agent is an agent as the API shows it.
 type Agent struct {
-	ID         string         `json:"id"`
-	Name       string         `json:"name"`
-	Skills     map[string]int `json:"skills"`
-	Registered bool           `json:"registered"`
-	Contacts   any            `json:"contacts"`
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Skills      map[string]int `json:"skills"`
+	Registered  bool           `json:"registered"`
+	Contacts    any            `json:"contacts"`
+	State       string         `json:"state"`
+	Reason      string         `json:"reason,omitempty"`
+	Since       time.Time      `json:"since,omitzero"`
+	Calls       int            `json:"calls"`
+	Missed      int            `json:"missed"`
+	CurrentCall string         `json:"current_call,omitempty"`
+	// Source is "config" or "api": where the agent was defined.
+	Source string `json:"source"`
 }
 
-// Agents lists agents.
+// AgentInput is the body of PUT /api/v1/agents/{id}.
+type AgentInput struct {
+	Name     string         `json:"name"`
+	Password string         `json:"password"`
+	Skills   map[string]int `json:"skills"`
+}
+
+// StateInput is the body of PUT /api/v1/agents/{id}/state.
+type StateInput struct {
+	State  string `json:"state"`
+	Reason string `json:"reason"`
+}
+
+// Agents lists agents; the other methods manage them at run time.
 type Agents interface {
 	Agents() []Agent
+	// PutAgent creates or changes an agent and reports whether it was new.
+	PutAgent(ctx context.Context, id string, in AgentInput) (Agent, bool, error)
+	DeleteAgent(ctx context.Context, id string) error
+	SetState(ctx context.Context, id string, in StateInput) (Agent, error)
 }
+
+// Queues reports the queues live.
+type Queues interface {
+	Snapshot() queue.Snapshot
+}
+
+// ErrNotFound marks an unknown agent (wrapped) in errors from Agents.
+var ErrNotFound = errors.New("not found")
+
+// InvalidError is bad input from the client; its text is shown to them.
+type InvalidError struct{ Problem string }
+
+func (e *InvalidError) Error() string { return e.Problem }
 
 // Options configures the API.
 type Options struct {
 	Calls    Calls
 	Agents   Agents
+	Queues   Queues
 	Gatherer prometheus.Gatherer
 	// Ready reports whether contactd takes calls (false while draining).
 	Ready  func() bool
@@ -61,6 +102,13 @@ func Handler(opts Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/calls/{id}", a.getCall)
 	if opts.Agents != nil {
 		mux.HandleFunc("GET /api/v1/agents", a.listAgents)
+		mux.HandleFunc("GET /api/v1/agents/{id}", a.getAgent)
+		mux.HandleFunc("PUT /api/v1/agents/{id}", a.putAgent)
+		mux.HandleFunc("DELETE /api/v1/agents/{id}", a.deleteAgent)
+		mux.HandleFunc("PUT /api/v1/agents/{id}/state", a.putState)
+	}
+	if opts.Queues != nil {
+		mux.HandleFunc("GET /api/v1/queues", a.listQueues)
 	}
 	return mux
 }
@@ -82,7 +130,8 @@ func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
 const maxLimit = 1000
 
 func (a *api) listCalls(w http.ResponseWriter, r *http.Request) {
-	q := timeline.Query{Caller: r.URL.Query().Get("customer"), Limit: 50}
+	qs := r.URL.Query()
+	q := timeline.Query{Caller: qs.Get("customer"), Queue: qs.Get("queue"), Agent: qs.Get("agent"), Limit: 50}
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxLimit {
@@ -117,6 +166,83 @@ func (a *api) getCall(w http.ResponseWriter, r *http.Request) {
 func (a *api) listAgents(w http.ResponseWriter, r *http.Request) {
 	agents := a.opts.Agents.Agents()
 	writeJSON(w, http.StatusOK, map[string]any{"agents": agents})
+}
+
+func (a *api) getAgent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	for _, ag := range a.opts.Agents.Agents() {
+		if ag.ID == id {
+			writeJSON(w, http.StatusOK, ag)
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "no such agent")
+}
+
+// maxBody bounds a request body: agents and states are small.
+const maxBody = 64 << 10
+
+// decode reads a JSON body strictly, answering 400 itself on failure.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// agentError answers an error from Agents.
+func (a *api) agentError(w http.ResponseWriter, op string, err error) {
+	var inv *InvalidError
+	switch {
+	case errors.As(err, &inv):
+		writeError(w, http.StatusBadRequest, inv.Problem)
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such agent")
+	default:
+		a.log.Error(op, "err", err)
+		writeError(w, http.StatusInternalServerError, "could not "+op)
+	}
+}
+
+func (a *api) putAgent(w http.ResponseWriter, r *http.Request) {
+	var in AgentInput
+	if !decode(w, r, &in) {
+		return
+	}
+	ag, created, err := a.opts.Agents.PutAgent(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		a.agentError(w, "save agent", err)
+		return
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, ag)
+}
+
+func (a *api) deleteAgent(w http.ResponseWriter, r *http.Request) {
+	if err := a.opts.Agents.DeleteAgent(r.Context(), r.PathValue("id")); err != nil {
+		a.agentError(w, "delete agent", err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *api) putState(w http.ResponseWriter, r *http.Request) {
+	var in StateInput
+	if !decode(w, r, &in) {
+		return
+	}
+	ag, err := a.opts.Agents.SetState(r.Context(), r.PathValue("id"), in)
+	if err != nil {
+		a.agentError(w, "set agent state", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ag)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
