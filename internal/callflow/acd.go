@@ -218,7 +218,9 @@ func (a *ACD) offerLocked(o queue.Offer) {
 	}
 	log := a.log.With("call_id", o.Call, "queue", o.Queue, "agent", o.Target.Agent, "uri", o.Target.URI)
 	log.Info("offering call")
+	w.dials.Add(1)
 	go func() {
+		defer w.dials.Done()
 		defer cancel()
 		var p Party
 		var err error

@@ -85,7 +85,8 @@ func (a *ACD) callBack(ctx context.Context, sc queue.StartCallback, p pendingCal
 	a.execLocked(a.eng.CallbackAnswered(a.opts.Now(), sc.Call))
 	a.mu.Unlock()
 	a.waitLoop(ctx, w, []ivr.Prompt{a.opts.WaitPrompts.CallbackIntro}, false)
-	rec.Outcome = w.rec.Outcome
+	rec.Queueing = a.finish(w)
+	rec.Outcome = rec.Queueing.Outcome
 	rec.EndReason = party.EndReason()
 	rec.EndedAt = a.opts.Now()
 }

@@ -3,6 +3,8 @@ package callflow
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/contactd/contactd/ivr"
@@ -47,6 +49,41 @@ type waiter struct {
 	// Under ACD.mu.
 	connected bool
 	rec       *timeline.Queueing
+	// dials counts this call's rings still in flight; added to only
+	// while the waiter is in ACD.waiters.
+	dials sync.WaitGroup
+}
+
+// settleTimeout bounds how long a call that left the queue waits for
+// its cancelled rings to report, so their results land on the record.
+const settleTimeout = 3 * time.Second
+
+// finish takes w out of the queue's waiters, lets the rings it started
+// report their results, and returns a copy of its record that no ring
+// goroutine writes to any more.
+func (a *ACD) finish(w *waiter) *timeline.Queueing {
+	a.mu.Lock()
+	if a.waiters[w.id] == w {
+		delete(a.waiters, w.id)
+	}
+	a.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		w.dials.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(settleTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		a.log.Warn("rings still outstanding after the call left the queue", "call_id", w.id)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	rec := *w.rec
+	rec.Offered = slices.Clone(w.rec.Offered)
+	return &rec
 }
 
 func (w *waiter) post(ev waitEvent) {
@@ -106,7 +143,7 @@ func (a *ACD) Wait(ctx context.Context, party Party, r WaitRequest) *timeline.Qu
 
 	intro := []ivr.Prompt{a.opts.WaitPrompts.Hold}
 	a.waitLoop(ctx, w, intro, true)
-	return w.rec
+	return a.finish(w)
 }
 
 // waitLoop runs until the caller's wait ends. intro is played first;

@@ -27,7 +27,22 @@ type baresip struct {
 	cmd  *exec.Cmd
 }
 
+// startBaresip runs baresip with an account that never registers: it
+// only dials.
 func startBaresip(t *testing.T) *baresip {
+	t.Helper()
+	return startBaresipAccount(t, "<sip:softphone@127.0.0.1>;regint=0;audio_codecs=PCMU,PCMA")
+}
+
+// startBaresipAgent runs baresip as an agent's softphone: it registers
+// with contactd (digest auth) and answers every call at once.
+func startBaresipAgent(t *testing.T, c *contactd, user, password string) *baresip {
+	t.Helper()
+	return startBaresipAccount(t, fmt.Sprintf("<sip:%s@%s>;auth_pass=%s;regint=60;answermode=auto;audio_codecs=PCMU,PCMA", user, c.sip, password))
+}
+
+// startBaresipAccount runs baresip with one line for its accounts file.
+func startBaresipAccount(t *testing.T, account string) *baresip {
 	t.Helper()
 	bin := requireBinary(t, "baresip", "baresip-core")
 	dir := t.TempDir()
@@ -64,7 +79,7 @@ ctrl_tcp_listen 127.0.0.1:%d
 snd_path %s
 `, sipPort, filepath.Join(dir, "voice.wav"), rtpPort, rtpPort+1, ctrlPort, filepath.Join(dir, "rec"))
 	os.WriteFile(filepath.Join(dir, "config"), []byte(conf), 0o644)
-	os.WriteFile(filepath.Join(dir, "accounts"), []byte("<sip:softphone@127.0.0.1>;regint=0;audio_codecs=PCMU,PCMA\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "accounts"), []byte(account+"\n"), 0o644)
 	cmd := exec.Command(bin, "-f", dir)
 	logf, _ := os.Create(filepath.Join(dir, "baresip.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf

@@ -66,19 +66,23 @@ func (s *syncBuffer) String() string {
 }
 
 // rtpBase hands each contactd in this process its own RTP port range so
-// parallel tests never share one.
+// parallel tests never share one. The ranges stay below Linux's ephemeral
+// ports (32768 up), where freePort finds the peers' ports: contactd
+// opening an RTP socket must not take a port a peer is about to bind.
 var (
 	rtpMu   sync.Mutex
-	rtpNext = 30000
+	rtpNext = rtpLow
 )
+
+const rtpLow, rtpHigh = 10000, 32600
 
 func rtpRange() string {
 	rtpMu.Lock()
 	defer rtpMu.Unlock()
 	lo := rtpNext
 	rtpNext += 200
-	if rtpNext > 60000 {
-		rtpNext = 30000
+	if rtpNext+200 > rtpHigh {
+		rtpNext = rtpLow
 	}
 	return fmt.Sprintf("%d-%d", lo, lo+199)
 }
