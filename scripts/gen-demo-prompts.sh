@@ -4,7 +4,8 @@
 # before: regenerate only what changed), speaking each text with espeak-ng and
 # converting with sox (peak normalised to -3 dBFS).
 #
-#   scripts/gen-demo-prompts.sh        # from anywhere in the repository
+#   scripts/gen-demo-prompts.sh              # every prompt, from anywhere in the repository
+#   scripts/gen-demo-prompts.sh a.wav b.wav  # only these (music on hold is moh.wav)
 #
 # Needs: apt-get install espeak-ng sox
 # Re-running overwrites the files; commit the result. Output can differ
@@ -40,7 +41,21 @@ prompts=(
 	queue-callback-offer.wav   "To be called back without losing your place in line, press star."
 	queue-callback-confirm.wav "Thank you. We will call you back when it is your turn. Goodbye."
 	queue-callback-intro.wav   "Hello, this is contactd calling you back as you asked. Please hold for an agent."
+	survey-intro.wav   "Please stay on the line for a short survey about your call."
+	survey-rating.wav  "How satisfied were you with our agent? Press 1 for very unsatisfied, up to 5 for very satisfied."
+	survey-nps.wav     "How likely are you to recommend us to a friend, from 0 to 10? For 10, press 1, 0, then hash."
+	survey-invalid.wav "Sorry, that is not a valid score."
+	survey-comment.wav "Now tell us in a few words how we did, then press hash."
+	survey-thanks.wav  "Thank you for your feedback. Goodbye."
 )
+# Only the files named on the command line, when there are any.
+wanted() {
+	[ ${#only[@]} -eq 0 ] && return 0
+	local f
+	for f in "${only[@]}"; do [ "$f" = "$1" ] && return 0; done
+	return 1
+}
+only=("$@")
 # Numbers for position and wait announcements: 1-20 and the tens to 90
 # make every number up to 99.
 words=(one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty)
@@ -54,6 +69,7 @@ done
 
 for ((i = 0; i < ${#prompts[@]}; i += 2)); do
 	file=${prompts[i]} text=${prompts[i + 1]}
+	wanted "$file" || continue
 	# Write to a temporary name first so an interrupted run leaves no
 	# half-written prompt behind.
 	espeak-ng -v en -s 150 --stdout "$text" |
@@ -61,6 +77,8 @@ for ((i = 0; i < ${#prompts[@]}; i += 2)); do
 	mv "$out/.$file.tmp.wav" "$out/$file"
 	echo "wrote $out/$file"
 done
+
+wanted moh.wav || exit 0
 
 # Music on hold: a slow plucked arpeggio (C, A minor, F, G), made with sox
 # so it is ours to ship. G.711 mu-law halves its size; it loops while a

@@ -1,8 +1,11 @@
-// Package timeline keeps what happened on each call, findable by customer.
+// Package timeline keeps what happened with each customer, so the next
+// agent sees the history.
 //
-// This first part holds call records: who called, what they dialled, the IVR
-// path they took and how the call ended. Customer events from other channels
-// build on it.
+// Call records (Calls) hold who called, what they dialled, the IVR path
+// they took and how the call ended. Customer events (Events) are the
+// customer's timeline: each step of every call and the contacts from other
+// channels (email, chat, orders, agents' notes), keyed by CustomerID, with
+// the summary and SIP screen-pop headers an agent is shown.
 package timeline
 
 import (
@@ -12,6 +15,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/contactd/contactd/internal/dbtime"
+)
+
+// The store's time columns (see dbtime).
+var (
+	micros     = dbtime.Micros
+	fromMicros = dbtime.FromMicros
 )
 
 // Outcomes a call can end with. The IVR adds its own (self_service, queued,
@@ -23,9 +34,11 @@ const (
 
 // Call is one call's record.
 type Call struct {
-	ID         string            `json:"id"`
-	Caller     string            `json:"caller"`
-	Dialled    string            `json:"dialled"`
+	ID      string `json:"id"`
+	Caller  string `json:"caller"`
+	Dialled string `json:"dialled"`
+	// Customer is whose timeline the call is in (see CustomerID).
+	Customer   string            `json:"customer,omitempty"`
 	Menu       string            `json:"menu,omitempty"`
 	StartedAt  time.Time         `json:"started_at"`
 	AnsweredAt time.Time         `json:"answered_at,omitzero"`
@@ -59,25 +72,11 @@ type Calls struct {
 // NewCalls returns a call-record store on an open, migrated database.
 func NewCalls(db *sql.DB) *Calls { return &Calls{db: db} }
 
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
-}
-
 // Start writes the record of a call that has just arrived, so that it exists
 // even if contactd dies before the call ends.
 func (s *Calls) Start(ctx context.Context, c *Call) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO calls (id, caller, dialled, menu, started_at, transport) VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.ID, c.Caller, c.Dialled, c.Menu, micros(c.StartedAt), c.Transport)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO calls (id, caller, dialled, menu, started_at, transport, customer) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.ID, c.Caller, c.Dialled, c.Menu, micros(c.StartedAt), c.Transport, c.Customer)
 	if err != nil {
 		return fmt.Errorf("start call %s: %w", c.ID, err)
 	}
@@ -100,9 +99,9 @@ func (s *Calls) Finish(ctx context.Context, c *Call) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE calls SET menu=$2, answered_at=$3, ended_at=$4, outcome=$5, end_reason=$6, queue=$7, language=$8, vars=$9,
-		queue_outcome=$10, agent=$11, queued_at=$12, wait_ms=$13, queueing=$14 WHERE id=$1`,
+		queue_outcome=$10, agent=$11, queued_at=$12, wait_ms=$13, queueing=$14, customer=$15 WHERE id=$1`,
 		c.ID, c.Menu, micros(c.AnsweredAt), micros(c.EndedAt), c.Outcome, c.EndReason, c.Queue, c.Language, string(vars),
-		qc.outcome, qc.agent, qc.queuedAt, qc.waitMS, qc.json)
+		qc.outcome, qc.agent, qc.queuedAt, qc.waitMS, qc.json, c.Customer)
 	if err != nil {
 		return fmt.Errorf("finish call %s: %w", c.ID, err)
 	}
@@ -145,13 +144,13 @@ func (s *Calls) CloseInterrupted(ctx context.Context, now time.Time) (int, error
 
 // The queue_outcome, agent, queued_at and wait_ms columns are copies made
 // for filtering; the queueing JSON is what reads back.
-const callColumns = `id, caller, dialled, menu, started_at, answered_at, ended_at, outcome, end_reason, queue, language, vars, transport, queueing`
+const callColumns = `id, caller, dialled, menu, started_at, answered_at, ended_at, outcome, end_reason, queue, language, vars, transport, queueing, customer`
 
 func scanCall(sc interface{ Scan(...any) error }) (*Call, error) {
 	var c Call
 	var started, answered, ended int64
 	var vars, queueing string
-	if err := sc.Scan(&c.ID, &c.Caller, &c.Dialled, &c.Menu, &started, &answered, &ended, &c.Outcome, &c.EndReason, &c.Queue, &c.Language, &vars, &c.Transport, &queueing); err != nil {
+	if err := sc.Scan(&c.ID, &c.Caller, &c.Dialled, &c.Menu, &started, &answered, &ended, &c.Outcome, &c.EndReason, &c.Queue, &c.Language, &vars, &c.Transport, &queueing, &c.Customer); err != nil {
 		return nil, err
 	}
 	c.StartedAt, c.AnsweredAt, c.EndedAt = fromMicros(started), fromMicros(answered), fromMicros(ended)
@@ -204,9 +203,11 @@ func (s *Calls) LastCall(ctx context.Context, caller string, before time.Time) (
 // Query filters List.
 type Query struct {
 	Caller string // exact caller number; empty for all
-	Queue  string // exact queue name; empty for all
-	Agent  string // agent id (or external URI) who answered in the queue; empty for all
-	Limit  int    // at most this many, newest first; <=0 means 50
+	// Customer is a customer id (see CustomerID); empty for all.
+	Customer string
+	Queue    string // exact queue name; empty for all
+	Agent    string // agent id (or external URI) who answered in the queue; empty for all
+	Limit    int    // at most this many, newest first; <=0 means 50
 }
 
 // List returns calls newest first, each with its IVR path.
@@ -215,8 +216,8 @@ func (s *Calls) List(ctx context.Context, q Query) ([]*Call, error) {
 		q.Limit = 50
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+callColumns+` FROM calls
-		WHERE ($1 = '' OR caller = $1) AND ($2 = '' OR queue = $2) AND ($3 = '' OR agent = $3)
-		ORDER BY started_at DESC, id DESC LIMIT $4`, q.Caller, q.Queue, q.Agent, q.Limit)
+		WHERE ($1 = '' OR caller = $1) AND ($2 = '' OR queue = $2) AND ($3 = '' OR agent = $3) AND ($5 = '' OR customer = $5)
+		ORDER BY started_at DESC, id DESC LIMIT $4`, q.Caller, q.Queue, q.Agent, q.Limit, q.Customer)
 	if err != nil {
 		return nil, fmt.Errorf("list calls: %w", err)
 	}

@@ -11,6 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/contactd/contactd/internal/dbtime"
+)
+
+// The store's time columns (see dbtime).
+var (
+	micros     = dbtime.Micros
+	fromMicros = dbtime.FromMicros
 )
 
 // Agent is one saved agent.
@@ -107,18 +115,4 @@ func (d *DB) List(ctx context.Context) (agents []Agent, deleted []string, err er
 		return nil, nil, fmt.Errorf("list agents: %w", err)
 	}
 	return agents, deleted, nil
-}
-
-func micros(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-func fromMicros(us int64) time.Time {
-	if us == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(us).UTC()
 }

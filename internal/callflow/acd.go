@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
+	"github.com/contactd/contactd/internal/live"
 	"github.com/contactd/contactd/queue"
 	"github.com/contactd/contactd/timeline"
 )
@@ -45,9 +47,11 @@ type Dialer interface {
 }
 
 // Bridger connects the audio of two parties both ways until stop is
-// called or either ends.
+// called or either ends. tap, if not nil, receives every 20 ms of each
+// side's voice (dir 0 is a, 1 is b) for the recording; no call to it
+// starts after stop has returned.
 type Bridger interface {
-	Bridge(a, b Party) (stop func(), err error)
+	Bridge(a, b Party, tap func(dir int, pcm []int16)) (stop func(), err error)
 }
 
 // ACDOptions configures an ACD.
@@ -67,8 +71,22 @@ type ACDOptions struct {
 	CallbackURI func(number string) string
 	// OnAgentChange, if set, hears every agent state change.
 	OnAgentChange func(queue.AgentChanged)
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// Timeline, if set, gets every step of each call for its customer;
+	// TimelineLink is the URL of a customer's timeline, for screen-pops.
+	Timeline     Timeline
+	TimelineLink func(customer string) string
+	// Recorder, if set, records the conversations of queues that record.
+	Recorder Recorder
+	// Feedback stores survey results; nil turns surveys off.
+	Feedback FeedbackStore
+	// Live, if set, gets screen-pops and feedback alerts.
+	Live Publisher
+	// AlertWebhook, if set, is POSTed every low score (JSON FeedbackAlert).
+	AlertWebhook string
+	// HTTP posts alerts; nil means a default client.
+	HTTP   *http.Client
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // ACD runs the queue engine for real calls: it serialises the engine,
@@ -79,6 +97,7 @@ type ACD struct {
 	opts ACDOptions
 	log  *slog.Logger
 	ctx  context.Context // ends when Run ends: outstanding dials are cancelled
+	jr   journal
 
 	mu      sync.Mutex
 	eng     *queue.Engine
@@ -97,6 +116,7 @@ type dialKey struct {
 type pendingCallback struct {
 	number   string
 	customer string
+	custID   string
 	queue    string
 	queuedAt time.Time
 	priority int
@@ -108,12 +128,16 @@ func NewACD(opts ACDOptions) *ACD {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.HTTP == nil {
+		opts.HTTP = &http.Client{}
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &ACD{
 		opts: opts, log: log, ctx: context.Background(), eng: opts.Engine,
+		jr:      journal{tl: opts.Timeline, log: log},
 		waiters: map[string]*waiter{}, dials: map[dialKey]context.CancelFunc{},
 		pending: map[string]*pendingCallback{}, wake: make(chan struct{}, 1),
 	}
@@ -212,16 +236,34 @@ func (a *ACD) offerLocked(o queue.Offer) {
 		RingTimeout: o.Timeout,
 		Headers: map[string]string{
 			"X-Contactd-Call-Id":  o.Call,
-			"X-Contactd-Customer": w.customer,
+			"X-Contactd-Customer": w.custID,
 			"X-Contactd-Queue":    o.Queue,
 		},
 	}
+	for k, v := range w.popHeaders {
+		d.Headers[k] = v
+	}
 	log := a.log.With("call_id", o.Call, "queue", o.Queue, "agent", o.Target.Agent, "uri", o.Target.URI)
 	log.Info("offering call")
+	offeredAt := a.opts.Now()
+	if a.opts.Live != nil && o.Target.Agent != "" {
+		a.opts.Live.Publish(live.TypeScreenPop, o.Target.Agent, ScreenPop{
+			CallID: o.Call, Customer: w.custID, Caller: w.customer, Queue: o.Queue, Agent: o.Target.Agent,
+			Link: w.popHeaders[timeline.HeaderTimeline], Summary: w.pop,
+		})
+	}
 	w.dials.Add(1)
 	go func() {
 		defer w.dials.Done()
 		defer cancel()
+		target := o.Target.Agent
+		if target == "" {
+			target = o.Target.URI
+		}
+		a.jr.add(ctx, &timeline.Event{
+			Customer: w.custID, At: offeredAt, Kind: timeline.KindAgentOffered, CallID: o.Call, Agent: o.Target.Agent, Queue: o.Queue,
+			Summary: fmt.Sprintf("Offered to %s", target), Data: map[string]any{"target": target},
+		})
 		var p Party
 		var err error
 		if o.Target.Agent != "" {

@@ -102,7 +102,7 @@ func (f *dialer) DialURI(ctx context.Context, uri string, d callflow.Dial) (call
 
 type bridger struct{ pairs chan [2]string }
 
-func (b *bridger) Bridge(x, y callflow.Party) (func(), error) {
+func (b *bridger) Bridge(x, y callflow.Party, _ func(int, []int16)) (func(), error) {
 	b.pairs <- [2]string{x.ID(), y.ID()}
 	return func() {}, nil
 }

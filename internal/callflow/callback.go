@@ -37,7 +37,7 @@ func (a *ACD) callBack(ctx context.Context, sc queue.StartCallback, p pendingCal
 		number = p.number
 	}
 	rec := &timeline.Call{
-		ID: id, Caller: number, Dialled: "callback", StartedAt: now, Transport: "callback", Queue: sc.Queue,
+		ID: id, Caller: number, Dialled: "callback", StartedAt: now, Transport: "callback", Queue: sc.Queue, Customer: p.custID,
 		Queueing: &timeline.Queueing{
 			Queue: sc.Queue, Priority: p.priority, QueuedAt: p.queuedAt, CallbackOf: sc.Call,
 			CallbackNumber: number, Offered: []timeline.Offer{},
@@ -76,7 +76,7 @@ func (a *ACD) callBack(ctx context.Context, sc queue.StartCallback, p pendingCal
 	}
 	rec.AnsweredAt = a.opts.Now()
 	w := &waiter{
-		id: sc.Call, party: party, customer: p.customer, queue: sc.Queue,
+		id: sc.Call, party: party, customer: p.customer, custID: p.custID, queue: sc.Queue,
 		events: make(chan waitEvent, 4), rec: rec.Queueing,
 	}
 	a.mu.Lock()

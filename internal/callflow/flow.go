@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/contactd/contactd/feedback"
 	"github.com/contactd/contactd/internal/prompt"
 	"github.com/contactd/contactd/ivr"
 	"github.com/contactd/contactd/queue"
@@ -38,15 +39,20 @@ type Queue struct {
 	// CallbackKey and ExitKey are keys the waiting caller may press; 0
 	// for none.
 	CallbackKey, ExitKey byte
+	// Record keeps the conversation with the agent (needs a Recorder).
+	Record bool
+	// Survey is what a caller still on the line hears after the agent
+	// hangs up; nil for none.
+	Survey *feedback.Survey
 }
 
 // Priorities sets a queued call's priority class from the menu's, the
 // caller's number and when they last called.
 type Priorities struct {
 	Rules queue.PriorityRules
-	// LastCall finds the caller's previous call; nil turns the
+	// LastCall finds the customer's previous contact; nil turns the
 	// repeat-caller boost off.
-	LastCall func(ctx context.Context, caller string, before time.Time) (time.Time, bool, error)
+	LastCall func(ctx context.Context, customer string, before time.Time) (time.Time, bool, error)
 }
 
 // Options configures a Flow.
@@ -62,6 +68,13 @@ type Options struct {
 	HTTP *http.Client
 	// AnswerDelay lets each call ring this long before it is answered.
 	AnswerDelay time.Duration
+	// Timeline, if set, gets each call's steps for its customer.
+	Timeline Timeline
+	// DefaultCountry makes national caller numbers E.164 (see
+	// timeline.CustomerID); AccountVar is the IVR variable whose value,
+	// once typed, identifies the customer instead.
+	DefaultCountry string
+	AccountVar     string
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -71,6 +84,7 @@ type Options struct {
 type Flow struct {
 	opts Options
 	log  *slog.Logger
+	jr   journal
 }
 
 // New returns a Flow.
@@ -85,7 +99,7 @@ func New(opts Options) *Flow {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Flow{opts: opts, log: log}
+	return &Flow{opts: opts, log: log, jr: journal{tl: opts.Timeline, log: log}}
 }
 
 // End reasons set by the flow itself.
@@ -108,8 +122,10 @@ func (f *Flow) Handle(ctx context.Context, leg Leg) {
 		Dialled:   leg.Dialled(),
 		StartedAt: now,
 		Transport: leg.Transport(),
+		Customer:  timeline.CustomerID(leg.Caller(), "", f.opts.DefaultCountry),
 	}
 	log := f.log.With("call_id", rec.ID)
+	var cl *call // set once the call is answered and runs the IVR
 	// Records are written with a context of their own: a call that ends
 	// because contactd is stopping must still be saved.
 	bg := context.WithoutCancel(ctx)
@@ -126,6 +142,7 @@ func (f *Flow) Handle(ctx context.Context, leg Leg) {
 		if err := f.opts.Records.Finish(bg, rec); err != nil {
 			log.Error("finish call record", "err", err)
 		}
+		f.journalEnd(bg, rec, cl)
 		log.Info("call ended", "outcome", rec.Outcome, "reason", rec.EndReason, "menu", rec.Menu)
 	}()
 
@@ -170,8 +187,10 @@ func (f *Flow) Handle(ctx context.Context, leg Leg) {
 		log:     log,
 		events:  make(chan ivr.Event, 4),
 		started: now,
+		rec:     rec,
 	}
 	c.sess = ivr.NewSession(f.opts.Menus, menu, map[string]string{"caller": rec.Caller, "dialled": rec.Dialled})
+	cl = c
 	c.run(ctx, rec)
 }
 
@@ -187,6 +206,10 @@ type call struct {
 	queue    string
 	queueing *timeline.Queueing
 	started  time.Time
+	rec      *timeline.Call
+	// journalled is how many IVR steps are in the timeline already.
+	journalled int
+	settled    bool // the customer is known and call_started written
 }
 
 func (c *call) run(ctx context.Context, rec *timeline.Call) {
@@ -202,6 +225,9 @@ func (c *call) run(ctx context.Context, rec *timeline.Call) {
 		}
 		for _, st := range c.sess.Path() {
 			rec.Path = append(rec.Path, timeline.Step{At: st.At, Menu: st.Menu, Kind: st.Kind, Value: st.Value})
+		}
+		if !c.settled {
+			rec.Customer = c.flow.customerOf(rec.Caller, rec.Vars)
 		}
 	}()
 	c.do(ctx, c.sess.Handle(ivr.Started{Now: c.flow.opts.Now()}))
@@ -315,17 +341,101 @@ func refOf(p ivr.Prompt) prompt.Ref {
 	return prompt.Ref{File: p.File, Text: p.Text, Voice: p.Voice, Dir: p.Dir}
 }
 
+// customerOf is whose timeline a call is in: the account the caller
+// typed, or their number.
+func (f *Flow) customerOf(caller string, vars map[string]string) string {
+	var account string
+	if f.opts.AccountVar != "" {
+		account = vars[f.opts.AccountVar]
+	}
+	return timeline.CustomerID(caller, account, f.opts.DefaultCountry)
+}
+
+// settle fixes the call's customer once the IVR is done with the caller
+// (an account number may have been typed) and writes what happened so
+// far to their timeline: the queue's events follow.
+func (c *call) settle(ctx context.Context) {
+	if c.settled {
+		return
+	}
+	c.settled = true
+	c.rec.Customer = c.flow.customerOf(c.rec.Caller, c.sess.Vars())
+	c.flow.journalStart(ctx, c.rec)
+	c.journalled = c.flow.journalSteps(ctx, c.rec, c.sess.Path(), 0)
+}
+
+// journalStart writes call_started.
+func (f *Flow) journalStart(ctx context.Context, rec *timeline.Call) {
+	f.jr.add(ctx, &timeline.Event{
+		Customer: rec.Customer, At: rec.StartedAt, Kind: timeline.KindCallStarted, CallID: rec.ID,
+		Summary: fmt.Sprintf("Call from %s to %s", rec.Caller, rec.Dialled),
+		Data:    map[string]any{"caller": rec.Caller, "dialled": rec.Dialled, "transport": rec.Transport},
+	})
+}
+
+// journalSteps writes the caller's IVR choices from path[from:] and
+// returns how many steps are written.
+func (f *Flow) journalSteps(ctx context.Context, rec *timeline.Call, path []ivr.Step, from int) int {
+	for _, st := range path[min(from, len(path)):] {
+		var summary string
+		switch st.Kind {
+		case ivr.StepDigit:
+			summary = fmt.Sprintf("Pressed %s in %s", st.Value, st.Menu)
+		case ivr.StepInput:
+			summary = fmt.Sprintf("Entered %s in %s", st.Value, st.Menu)
+		case ivr.StepLanguage:
+			summary = "Chose language " + st.Value
+		case ivr.StepAfterHours:
+			summary = "Called after hours"
+		default:
+			continue
+		}
+		f.jr.add(ctx, &timeline.Event{
+			Customer: rec.Customer, At: st.At, Kind: timeline.KindIVRChoice, CallID: rec.ID, Summary: summary,
+			Data: map[string]any{"menu": st.Menu, "step": st.Kind, "value": st.Value},
+		})
+	}
+	return len(path)
+}
+
+// journalEnd writes what the timeline lacks of a call that has ended:
+// its start (when it never reached a queue), its remaining IVR steps and
+// how it ended.
+func (f *Flow) journalEnd(ctx context.Context, rec *timeline.Call, c *call) {
+	from := 0
+	if c != nil && c.settled {
+		from = c.journalled
+	} else {
+		f.journalStart(ctx, rec)
+	}
+	path := make([]ivr.Step, len(rec.Path))
+	for i, st := range rec.Path {
+		path[i] = ivr.Step{At: st.At, Menu: st.Menu, Kind: st.Kind, Value: st.Value}
+	}
+	f.journalSteps(ctx, rec, path, from)
+	summary := "Call ended: " + rec.Outcome
+	if rec.EndReason != "" {
+		summary += " (" + rec.EndReason + ")"
+	}
+	f.jr.add(ctx, &timeline.Event{
+		Customer: rec.Customer, At: rec.EndedAt, Kind: timeline.KindHungUp, CallID: rec.ID, Queue: rec.Queue,
+		Summary: summary,
+		Data:    map[string]any{"outcome": rec.Outcome, "end_reason": rec.EndReason, "duration_seconds": rec.EndedAt.Sub(rec.StartedAt).Seconds()},
+	})
+}
+
 // enqueue hands the call to its queue and returns when the caller's time
 // there is over. Without an ACD no agent can take it: the caller hears
 // the queue's unavailable prompt and is hung up.
 func (c *call) enqueue(ctx context.Context, e ivr.Enqueue) {
 	c.finishPlay()
 	c.queue = e.Queue
+	c.settle(ctx)
 	if acd := c.flow.opts.ACD; acd != nil {
 		caller := c.leg.Caller()
 		c.queueing = acd.Wait(ctx, c.leg, WaitRequest{
-			Call: c.leg.ID(), Queue: e.Queue, Customer: caller,
-			Priority: c.flow.priority(ctx, e.Priority, caller, c.started, c.log),
+			Call: c.leg.ID(), Queue: e.Queue, Customer: caller, CustomerID: c.rec.Customer, StartedAt: c.started,
+			Priority: c.flow.priority(ctx, e.Priority, caller, c.rec.Customer, c.started, c.log),
 		})
 		return
 	}
@@ -349,11 +459,11 @@ func (c *call) enqueue(ctx context.Context, e ivr.Enqueue) {
 
 // priority applies the VIP list and the repeat-caller boost to the
 // menu's priority class.
-func (f *Flow) priority(ctx context.Context, base int, caller string, started time.Time, log *slog.Logger) int {
+func (f *Flow) priority(ctx context.Context, base int, caller, customer string, started time.Time, log *slog.Logger) int {
 	now := f.opts.Now()
 	var last time.Time
-	if lc := f.opts.Priorities.LastCall; lc != nil && caller != "" {
-		t, ok, err := lc(ctx, caller, started)
+	if lc := f.opts.Priorities.LastCall; lc != nil && customer != "" && customer != timeline.AnonymousCustomer {
+		t, ok, err := lc(ctx, customer, started)
 		if err != nil {
 			log.Warn("repeat caller lookup", "err", err)
 		} else if ok {

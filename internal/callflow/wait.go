@@ -3,12 +3,15 @@ package callflow
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/contactd/contactd/internal/live"
 	"github.com/contactd/contactd/ivr"
 	"github.com/contactd/contactd/queue"
+	"github.com/contactd/contactd/recording"
 	"github.com/contactd/contactd/timeline"
 )
 
@@ -26,7 +29,13 @@ type WaitRequest struct {
 	Call     string
 	Queue    string
 	Priority int // already prioritised (menu, VIP, repeat caller)
+	// Customer is the caller's number: a callback dials it.
 	Customer string
+	// CustomerID is whose timeline the call is in; empty means Customer.
+	CustomerID string
+	// StartedAt is when the call began: the screen-pop shows the
+	// customer's history before it.
+	StartedAt time.Time
 }
 
 // waitEvent is news for a waiting caller: an agent answered (peer), or
@@ -42,9 +51,14 @@ type waitEvent struct {
 type waiter struct {
 	id       string
 	party    Party
-	customer string
+	customer string // number, for callbacks and the agent's display
+	custID   string // timeline customer
 	queue    string // current queue, after any move
 	events   chan waitEvent
+	// pop is the customer's history when the call was queued, shown to
+	// each agent offered the call; popHeaders is it as SIP headers.
+	pop        *timeline.Summary
+	popHeaders map[string]string
 
 	// Under ACD.mu.
 	connected bool
@@ -117,12 +131,20 @@ func (w *waiter) setOfferResultLocked(i int, result string) {
 // of it; the caller has been hung up unless they hung up first.
 func (a *ACD) Wait(ctx context.Context, party Party, r WaitRequest) *timeline.Queueing {
 	now := a.opts.Now()
+	if r.CustomerID == "" {
+		r.CustomerID = r.Customer
+	}
 	w := &waiter{
-		id: r.Call, party: party, customer: r.Customer, queue: r.Queue,
+		id: r.Call, party: party, customer: r.Customer, custID: r.CustomerID, queue: r.Queue,
 		events: make(chan waitEvent, 4),
 		rec:    &timeline.Queueing{Queue: r.Queue, Priority: r.Priority, QueuedAt: now, Offered: []timeline.Offer{}},
 	}
 	log := a.log.With("call_id", r.Call, "queue", r.Queue)
+	before := r.StartedAt
+	if before.IsZero() {
+		before = now
+	}
+	a.screenPop(ctx, w, before)
 	a.mu.Lock()
 	a.waiters[r.Call] = w
 	acts, err := a.eng.Enqueue(now, queue.Call{ID: r.Call, Queue: r.Queue, Priority: r.Priority, Customer: r.Customer})
@@ -138,8 +160,14 @@ func (a *ACD) Wait(ctx context.Context, party Party, r WaitRequest) *timeline.Qu
 		return w.rec
 	}
 	a.execLocked(acts)
+	pos, ewt, _ := a.eng.Position(now, r.Call)
 	a.mu.Unlock()
 	log.Info("queued", "priority", r.Priority)
+	a.jr.add(ctx, &timeline.Event{
+		Customer: w.custID, At: now, Kind: timeline.KindQueued, CallID: r.Call, Queue: r.Queue,
+		Summary: fmt.Sprintf("Queued in %s at position %d", r.Queue, pos),
+		Data:    map[string]any{"priority": r.Priority, "position": pos, "estimated_wait_seconds": ewt.Seconds()},
+	})
 
 	intro := []ivr.Prompt{a.opts.WaitPrompts.Hold}
 	a.waitLoop(ctx, w, intro, true)
@@ -195,6 +223,10 @@ func (a *ACD) waitLoop(ctx context.Context, w *waiter, intro []ivr.Prompt, annou
 			switch {
 			case q.CallbackKey != 0 && d == q.CallbackKey && announce && a.opts.CallbackURI != nil:
 				if a.requestCallback(w) {
+					a.jr.add(ctx, &timeline.Event{
+						Customer: w.custID, At: a.opts.Now(), Kind: timeline.KindCallbackRequested, CallID: w.id, Queue: w.queue,
+						Summary: "Asked to be called back on " + w.customer, Data: map[string]any{"number": w.customer},
+					})
 					pl.stop()
 					a.goodbye(ctx, w.party, []ivr.Prompt{a.opts.WaitPrompts.CallbackConfirm})
 					return
@@ -281,14 +313,37 @@ func (a *ACD) requestCallback(w *waiter) bool {
 	w.rec.Outcome = timeline.QueueCallback
 	w.rec.CallbackNumber = w.customer
 	w.rec.WaitSeconds = now.Sub(w.rec.QueuedAt).Seconds()
-	a.pending[w.id] = &pendingCallback{number: w.customer, customer: w.customer, queue: w.queue, queuedAt: w.rec.QueuedAt, priority: w.rec.Priority}
+	a.pending[w.id] = &pendingCallback{number: w.customer, customer: w.customer, custID: w.custID, queue: w.queue, queuedAt: w.rec.QueuedAt, priority: w.rec.Priority}
 	a.log.Info("callback requested", "call_id", w.id, "queue", w.queue)
 	a.execLocked(acts)
 	return true
 }
 
+// screenPop looks up the customer's history before this call once, when
+// the call is queued, for every agent it will be offered to.
+func (a *ACD) screenPop(ctx context.Context, w *waiter, before time.Time) {
+	var link string
+	if a.opts.TimelineLink != nil {
+		link = a.opts.TimelineLink(w.custID)
+	}
+	if a.opts.Timeline != nil {
+		sum, err := a.opts.Timeline.Summary(ctx, w.custID, before)
+		if err != nil {
+			a.log.Warn("customer summary for screen-pop", "call_id", w.id, "err", err)
+		} else {
+			w.pop = sum
+			w.popHeaders = sum.Headers(link)
+			return
+		}
+	}
+	if link != "" {
+		w.popHeaders = map[string]string{timeline.HeaderTimeline: link}
+	}
+}
+
 // talk connects the caller to the agent who answered and waits for
-// either to hang up.
+// either to hang up. When the agent hangs up first, a caller still on
+// the line hears the queue's survey.
 func (a *ACD) talk(ctx context.Context, w *waiter, peer Party, t queue.Target) {
 	log := a.log.With("call_id", w.id, "agent", t.Agent, "uri", t.URI)
 	a.mu.Lock()
@@ -304,9 +359,27 @@ func (a *ACD) talk(ctx context.Context, w *waiter, peer Party, t queue.Target) {
 	} else if w.rec.OverflowedTo != "" {
 		w.rec.Outcome = timeline.QueueOverflowed
 	}
+	agent, qname, wait := w.rec.Agent, w.queue, w.rec.WaitSeconds
 	a.mu.Unlock()
+	a.jr.add(ctx, &timeline.Event{
+		Customer: w.custID, At: now, Kind: timeline.KindAgentAnswered, CallID: w.id, Agent: t.Agent, Queue: qname,
+		Summary: fmt.Sprintf("Answered by %s after %.0f s", agent, wait), Data: map[string]any{"agent": agent, "wait_seconds": wait},
+	})
 
-	stop, err := a.opts.Bridger.Bridge(w.party, peer)
+	q := a.opts.Queues[qname]
+	var rec *recording.Active
+	var tap func(int, []int16)
+	if q.Record && a.opts.Recorder != nil {
+		var err error
+		rec, err = a.opts.Recorder.Start(ctx, recording.Meta{CallID: w.id, Queue: qname, Agent: agent, Customer: w.custID})
+		if err != nil {
+			log.Error("start recording", "err", err)
+		} else {
+			tap = rec.Frame
+		}
+	}
+	agentLeft := false
+	stop, err := a.opts.Bridger.Bridge(w.party, peer, tap)
 	if err != nil {
 		log.Error("bridge", "err", err)
 	} else {
@@ -316,18 +389,55 @@ func (a *ACD) talk(ctx context.Context, w *waiter, peer Party, t queue.Target) {
 			log.Info("caller hung up")
 		case <-peer.Done():
 			log.Info("agent hung up")
+			agentLeft = true
 		case <-ctx.Done():
 		}
 		stop()
 	}
-	// Until the post-call survey exists, the call ends with either side.
 	bg := context.WithoutCancel(ctx)
 	peer.Hangup(bg)
-	w.party.Hangup(bg)
+	if rec != nil {
+		a.finishRecording(ctx, w, rec)
+	}
 	a.mu.Lock()
 	w.rec.CallerRTP, w.rec.AgentRTP = rtpCount(w.party), rtpCount(peer)
 	a.mu.Unlock()
+	// The agent is free (or in wrap-up) while the caller answers the survey.
 	a.apply(func(now time.Time) []queue.Action { return a.eng.CallEnded(now, w.id) })
+	if agentLeft && ctx.Err() == nil && q.Survey != nil && a.opts.Feedback != nil && !ended(w.party) {
+		a.survey(ctx, w, q.Survey, agent, qname)
+	}
+	w.party.Hangup(bg)
+}
+
+// finishRecording closes the conversation's file and tells the timeline.
+func (a *ACD) finishRecording(ctx context.Context, w *waiter, act *recording.Active) {
+	r, err := act.Stop(context.WithoutCancel(ctx))
+	if err != nil {
+		a.log.Error("finish recording", "call_id", w.id, "recording_id", act.ID(), "err", err)
+		return
+	}
+	a.mu.Lock()
+	w.rec.Recording = r.ID
+	a.mu.Unlock()
+	a.jr.add(ctx, &timeline.Event{
+		Customer: w.custID, At: a.opts.Now(), Kind: timeline.KindRecordingReady, CallID: w.id, Agent: r.Agent, Queue: r.Queue,
+		Summary: fmt.Sprintf("Recording %s (%.0f s)", r.ID, r.Duration.Seconds()),
+		Data:    map[string]any{"recording_id": r.ID, "duration_seconds": r.Duration.Seconds()},
+	})
+	if a.opts.Live != nil {
+		a.opts.Live.Publish(live.TypeRecording, r.Agent, map[string]any{"call_id": w.id, "recording_id": r.ID, "duration_seconds": r.Duration.Seconds()})
+	}
+}
+
+// ended reports whether a party has hung up.
+func ended(p Party) bool {
+	select {
+	case <-p.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // rtpCounter is a leg that counts its RTP packets.

@@ -53,6 +53,13 @@ type Config struct {
 	// Callbacks says how customers who asked to be called back are
 	// reached.
 	Callbacks Callbacks `yaml:"callbacks"`
+	// Recording says where call audio goes and how long it is kept.
+	Recording Recording `yaml:"recording"`
+	// Customers says how callers are identified in the timeline.
+	Customers Customers `yaml:"customers"`
+	// Surveys by name; a queue names the one its callers hear.
+	Surveys  map[string]Survey `yaml:"surveys"`
+	Feedback Feedback          `yaml:"feedback"`
 
 	IVR *ivr.Config `yaml:"-"`
 
@@ -75,6 +82,9 @@ type SIP struct {
 // HTTP is the API's listening side.
 type HTTP struct {
 	Listen string `yaml:"listen"`
+	// PublicURL is how agents' browsers reach the API (links in
+	// screen-pops); default http://<listen>.
+	PublicURL string `yaml:"public_url"`
 }
 
 // Media configures RTP.
@@ -124,6 +134,12 @@ type Queue struct {
 	// leaves the queue with a goodbye. Empty disables either.
 	CallbackKey string `yaml:"callback_key"`
 	ExitKey     string `yaml:"exit_key"`
+	// Record keeps the conversation with the agent as a WAV file
+	// (default true).
+	Record *bool `yaml:"record"`
+	// Survey names the post-call survey (under surveys) a caller still on
+	// the line hears after the agent hangs up.
+	Survey string `yaml:"survey"`
 }
 
 // Overflow widens who may take a call once it has waited After: agents
@@ -167,11 +183,17 @@ type Agent struct {
 // Duration is a time.Duration written as "30s" in YAML.
 type Duration time.Duration
 
-// UnmarshalYAML reads a Go duration string.
+// UnmarshalYAML reads a Go duration string, or a whole number of days
+// ("90d") for retention periods.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
+	if days, ok := strings.CutSuffix(n.Value, "d"); ok {
+		var nd int
+		nd, err = strconv.Atoi(days)
+		v = time.Duration(nd) * 24 * time.Hour
+	}
 	if err != nil || v < 0 {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: invalid duration %q (want e.g. 30s, 1m)", n.Line, n.Value)}}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: invalid duration %q (want e.g. 30s, 1m, 90d)", n.Line, n.Value)}}
 	}
 	*d = Duration(v)
 	return nil
@@ -289,6 +311,7 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 	}
 
 	c.checkQueues(add, line)
+	c.checkFeedback(add, line)
 
 	ivrCfg, errs := ivr.Decode(doc)
 	for _, fe := range errs {
@@ -328,6 +351,11 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 			for _, f := range c.QueuePrompts.files() {
 				if err := checkPrompt(c, c.Prompt(f.file)); err != nil {
 					add(line("queue_prompts", f.key), "queue_prompts."+f.key, err.Error())
+				}
+			}
+			for _, f := range c.surveyPrompts() {
+				if err := checkPrompt(c, c.Prompt(f.file)); err != nil {
+					add(line(fieldPath(f.key)...), f.key, err.Error())
 				}
 			}
 		}
@@ -401,6 +429,20 @@ func (c *Config) Password(user string) (string, bool) {
 	return a.Password, true
 }
 
+// fieldPath splits a field name like "surveys.csat.questions[1].prompt"
+// into lineOf's path: surveys, csat, questions, 1, prompt.
+func fieldPath(field string) []string {
+	var out []string
+	for _, part := range strings.Split(field, ".") {
+		name, idx, ok := strings.Cut(part, "[")
+		out = append(out, name)
+		if ok {
+			out = append(out, strings.TrimSuffix(idx, "]"))
+		}
+	}
+	return out
+}
+
 // problemLine is the line number in "file:line: ...", for sorting.
 func problemLine(p string) int {
 	_, rest, _ := strings.Cut(p, ":")
@@ -423,11 +465,20 @@ func ParsePortRange(s string) (int, int, error) {
 	return lo, hi, nil
 }
 
-// lineOf finds the line of the value at a mapping path, or the nearest
-// existing parent's line.
+// lineOf finds the line of the value at a path of mapping keys and
+// sequence indexes ("3"), or the nearest existing parent's line.
 func lineOf(n *yaml.Node, path ...string) int {
 	line := n.Line
 	for _, key := range path {
+		if n.Kind == yaml.SequenceNode {
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
 		if n.Kind != yaml.MappingNode {
 			return line
 		}

@@ -22,6 +22,8 @@ var promptNames = func() []string {
 		"queue-callback-confirm.wav", "queue-callback-intro.wav", "queue-callback-offer.wav",
 		"queue-hold.wav", "queue-in-line.wav", "queue-minute.wav", "queue-minutes.wav",
 		"queue-position.wav", "queue-wait-short.wav", "queue-wait.wav",
+		"survey-comment.wav", "survey-intro.wav", "survey-invalid.wav",
+		"survey-nps.wav", "survey-rating.wav", "survey-thanks.wav",
 	}
 	for n := 1; n <= 90; n++ {
 		if n <= 20 || n%10 == 0 {

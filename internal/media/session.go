@@ -82,8 +82,11 @@ type Session struct {
 	local   netip.AddrPort
 	timeout time.Duration
 	onAudio func([]int16)
-	clk     clock
-	epoch   time.Time
+	// listener is set and cleared while the call runs (a voice comment
+	// being recorded); onAudio is fixed for the session's life.
+	listener atomic.Pointer[func([]int16)]
+	clk      clock
+	epoch    time.Time
 
 	digits chan byte
 	dead   chan struct{}
@@ -655,7 +658,8 @@ func (s *Session) receive(b []byte, from netip.AddrPort, now time.Duration) {
 		in = nil
 	}
 	s.counters.jitter.Store(int64(s.jit.update(ssrc, s.rx.Timestamp, now)))
-	if s.onAudio == nil && in == nil {
+	lis := s.listener.Load()
+	if s.onAudio == nil && in == nil && lis == nil {
 		return
 	}
 	n := min(len(s.rx.Payload), len(s.pcm))
@@ -666,6 +670,19 @@ func (s *Session) receive(b []byte, from netip.AddrPort, now time.Duration) {
 	if s.onAudio != nil {
 		s.onAudio(s.pcm[:n])
 	}
+	if lis != nil {
+		(*lis)(s.pcm[:n])
+	}
+}
+
+// Listen hands each audio packet from the caller, decoded to 8 kHz PCM,
+// to fn until the returned stop is called (as for SessionOptions.OnAudio:
+// fn runs on the receive goroutine, pcm is reused, return quickly). One
+// listener at a time: a new one replaces the old.
+func (s *Session) Listen(fn func(pcm []int16)) (stop func()) {
+	p := &fn
+	s.listener.Store(p)
+	return func() { s.listener.CompareAndSwap(p, nil) }
 }
 
 // seqTracker counts loss from gaps in one source's sequence numbers.

@@ -554,3 +554,20 @@ func BenchmarkReceiveAudio(b *testing.B) {
 		s.receive(pkt, phone, 0)
 	}
 }
+
+// Listen taps the caller's audio for as long as it is on: a voice
+// comment hears what came between start and stop, nothing else.
+func TestListenStartsAndStops(t *testing.T) {
+	n := Negotiated{Codec: PCMU, Remote: phone, Direction: SendRecv}
+	s := newReceiver(t, n, SessionOptions{})
+	var heard int
+	s.receive(audioPacket(t, 7, 1, 0), phone, frameTime)
+	stop := s.Listen(func(pcm []int16) { heard += len(pcm) })
+	s.receive(audioPacket(t, 7, 2, 0), phone, 2*frameTime)
+	s.receive(audioPacket(t, 7, 3, 0), phone, 3*frameTime)
+	stop()
+	s.receive(audioPacket(t, 7, 4, 0), phone, 4*frameTime)
+	if want := 2 * FrameSamples; heard != want {
+		t.Errorf("listener heard %d samples, want %d (two packets while listening)", heard, want)
+	}
+}

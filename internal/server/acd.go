@@ -69,6 +69,8 @@ func waitSettings(cfg *config.Config) (map[string]callflow.Queue, callflow.WaitP
 		}
 		cq.AnnounceEvery = time.Duration(q.AnnounceEvery)
 		cq.CallbackKey, cq.ExitKey = key(q.CallbackKey), key(q.ExitKey)
+		cq.Record = cfg.Records(name)
+		cq.Survey = cfg.Survey(name)
 		queues[name] = cq
 	}
 	qp := cfg.QueuePrompts
@@ -129,12 +131,14 @@ func dialErr(err error) error {
 // sipBridger bridges two native SIP legs' media.
 type sipBridger struct{ opts media.BridgeOptions }
 
-func (b sipBridger) Bridge(x, y callflow.Party) (func(), error) {
+func (b sipBridger) Bridge(x, y callflow.Party, tap func(dir int, pcm []int16)) (func(), error) {
 	mx, ok1 := x.(sipua.MediaLeg)
 	my, ok2 := y.(sipua.MediaLeg)
 	if !ok1 || !ok2 {
 		return nil, fmt.Errorf("bridge %s and %s: not native SIP legs", x.ID(), y.ID())
 	}
-	br := sipua.Connect(mx, my, b.opts)
+	opts := b.opts
+	opts.Tap = tap
+	br := sipua.Connect(mx, my, opts)
 	return br.Stop, nil
 }

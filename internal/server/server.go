@@ -19,9 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/contactd/contactd/feedback"
 	"github.com/contactd/contactd/internal/agentdb"
 	"github.com/contactd/contactd/internal/callflow"
 	"github.com/contactd/contactd/internal/config"
+	"github.com/contactd/contactd/internal/live"
 	"github.com/contactd/contactd/internal/media"
 	"github.com/contactd/contactd/internal/prompt"
 	"github.com/contactd/contactd/internal/sipua"
@@ -29,6 +31,7 @@ import (
 	"github.com/contactd/contactd/internal/web"
 	"github.com/contactd/contactd/ivr"
 	"github.com/contactd/contactd/queue"
+	"github.com/contactd/contactd/recording"
 	"github.com/contactd/contactd/timeline"
 )
 
@@ -54,6 +57,8 @@ type Server struct {
 	dir       *directory
 	registrar *sipua.Registrar
 	acd       *callflow.ACD
+	recorder  *recording.Recorder
+	live      *live.Hub
 
 	wg    sync.WaitGroup
 	drain atomic.Bool
@@ -98,15 +103,32 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		return nil, fmt.Errorf("queues: %w", err)
 	}
 	queues, waitPrompts := waitSettings(cfg)
+	events := timeline.NewEvents(db)
+	recStore := recording.NewStore(db)
+	s.recorder = recording.NewRecorder(recording.RecorderOptions{Dir: cfg.RecordingDir(), Store: recStore, Logger: log})
+	if n, err := s.recorder.Recover(ctx); err != nil {
+		log.Error("recover recordings", "err", err)
+	} else if n > 0 {
+		log.Warn("repaired recordings left open by an earlier stop", "recordings", n)
+	}
+	fb := feedback.NewStore(db)
+	s.live = live.NewHub(nil)
+	link := timelineLink(cfg)
 	s.acd = callflow.NewACD(callflow.ACDOptions{
-		Engine:      eng,
-		Bridger:     sipBridger{opts: media.BridgeOptions{Logger: log}},
-		Records:     calls,
-		Queues:      queues,
-		WaitPrompts: waitPrompts,
-		Prompts:     lib,
-		CallbackURI: callbackURI(cfg),
-		Logger:      log,
+		Engine:       eng,
+		Bridger:      sipBridger{opts: media.BridgeOptions{Logger: log}},
+		Records:      calls,
+		Queues:       queues,
+		WaitPrompts:  waitPrompts,
+		Prompts:      lib,
+		CallbackURI:  callbackURI(cfg),
+		Timeline:     events,
+		TimelineLink: link,
+		Recorder:     s.recorder,
+		Feedback:     fb,
+		Live:         s.live,
+		AlertWebhook: cfg.Feedback.Webhook,
+		Logger:       log,
 	})
 	dir.acd = s.acd
 	flow := callflow.New(callflow.Options{
@@ -117,11 +139,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		Records: calls,
 		Priorities: callflow.Priorities{
 			Rules:    queue.PriorityRules{VIP: cfg.ACD.VIP, RepeatWithin: time.Duration(cfg.ACD.RepeatWithin), RepeatBoost: cfg.ACD.RepeatBoost},
-			LastCall: calls.LastCall,
+			LastCall: events.LastContact,
 		},
-		HTTP:        &http.Client{},
-		AnswerDelay: time.Duration(cfg.AnswerDelay),
-		Logger:      log,
+		Timeline:       events,
+		DefaultCountry: cfg.Customers.DefaultCountry,
+		AccountVar:     cfg.Customers.AccountVar,
+		HTTP:           &http.Client{},
+		AnswerDelay:    time.Duration(cfg.AnswerDelay),
+		Logger:         log,
 	})
 
 	s.registrar = sipua.NewRegistrar(sipua.RegistrarOptions{
@@ -162,12 +187,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	}
 	s.http = &http.Server{
 		Handler: web.Handler(web.Options{
-			Calls:    calls,
-			Agents:   dir,
-			Queues:   s.acd,
-			Gatherer: s.reg,
-			Ready:    func() bool { return !s.draining() },
-			Logger:   log,
+			Calls:      calls,
+			Agents:     dir,
+			Queues:     s.acd,
+			Gatherer:   s.reg,
+			Live:       s.live,
+			Timeline:   events,
+			Recordings: recordingsAPI{store: recStore, rec: s.recorder},
+			Feedback:   fb,
+			Ready:      func() bool { return !s.draining() },
+			Logger:     log,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -187,10 +216,14 @@ func (s *Server) HTTPAddr() string { return s.httpL.Addr().String() }
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	s.wg.Add(4)
+	s.wg.Add(5)
 	go func() {
 		defer s.wg.Done()
 		s.acd.Run(ctx)
+	}()
+	go func() {
+		defer s.wg.Done()
+		s.recorder.RunRetention(ctx, time.Hour, time.Duration(s.cfg.Recording.Retention))
 	}()
 	go func() {
 		defer s.wg.Done()

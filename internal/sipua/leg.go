@@ -145,6 +145,10 @@ func (l *Leg) MediaSession() *media.Session {
 // RTPStats counts the leg's RTP packets so far.
 func (l *Leg) RTPStats() media.Stats { return l.media.Stats() }
 
+// Listen hands the caller's decoded audio to fn until stop (a voice
+// comment being recorded); see media.Session.Listen.
+func (l *Leg) Listen(fn func(pcm []int16)) (stop func()) { return l.media.Listen(fn) }
+
 // RTPCounts is packets received and sent, for the call record.
 func (l *Leg) RTPCounts() (received, sent uint64) {
 	st := l.media.Stats()

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/contactd/contactd/feedback"
+	"github.com/contactd/contactd/internal/live"
 	"github.com/contactd/contactd/queue"
 	"github.com/contactd/contactd/timeline"
 )
@@ -81,6 +83,13 @@ type Options struct {
 	Agents   Agents
 	Queues   Queues
 	Gatherer prometheus.Gatherer
+	// Live, if set, is served as server-sent events at /api/v1/events.
+	Live *live.Hub
+	// Timeline, Recordings and Feedback, if set, serve customers'
+	// timelines, call audio and survey results.
+	Timeline   Timeline
+	Recordings Recordings
+	Feedback   Feedback
 	// Ready reports whether contactd takes calls (false while draining).
 	Ready  func() bool
 	Logger *slog.Logger
@@ -110,6 +119,21 @@ func Handler(opts Options) http.Handler {
 	if opts.Queues != nil {
 		mux.HandleFunc("GET /api/v1/queues", a.listQueues)
 	}
+	if opts.Live != nil {
+		mux.HandleFunc("GET /api/v1/events", a.events)
+	}
+	if opts.Timeline != nil {
+		mux.HandleFunc("GET /api/v1/customers/{id}/timeline", a.getTimeline)
+		mux.HandleFunc("POST /api/v1/customers/{id}/timeline", a.postTimeline)
+	}
+	if opts.Recordings != nil {
+		mux.HandleFunc("GET /api/v1/recordings/{id}", a.getRecording)
+		mux.HandleFunc("GET /api/v1/recordings/{id}/meta", a.getRecordingMeta)
+		mux.HandleFunc("PUT /api/v1/calls/{id}/recording", a.putCallRecording)
+	}
+	if opts.Feedback != nil {
+		mux.HandleFunc("GET /api/v1/feedback/summary", a.feedbackSummary)
+	}
 	return mux
 }
 
@@ -131,7 +155,7 @@ const maxLimit = 1000
 
 func (a *api) listCalls(w http.ResponseWriter, r *http.Request) {
 	qs := r.URL.Query()
-	q := timeline.Query{Caller: qs.Get("customer"), Queue: qs.Get("queue"), Agent: qs.Get("agent"), Limit: 50}
+	q := timeline.Query{Caller: qs.Get("caller"), Customer: qs.Get("customer"), Queue: qs.Get("queue"), Agent: qs.Get("agent"), Limit: 50}
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxLimit {
@@ -160,7 +184,33 @@ func (a *api) getCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "could not read call")
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	out := callView{Call: c}
+	ctx := r.Context()
+	if a.opts.Recordings != nil {
+		recs, err := a.opts.Recordings.ForCall(ctx, c.ID)
+		if err != nil {
+			a.log.Error("recordings of call", "call_id", c.ID, "err", err)
+		}
+		out.Recordings = []recordingView{}
+		for _, rec := range recs {
+			out.Recordings = append(out.Recordings, viewRecording(rec))
+		}
+	}
+	if a.opts.Feedback != nil {
+		ans, err := a.opts.Feedback.ForCall(ctx, c.ID)
+		if err != nil {
+			a.log.Error("feedback of call", "call_id", c.ID, "err", err)
+		}
+		out.Feedback = ans
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// callView is one call with its recordings and survey answers.
+type callView struct {
+	*timeline.Call
+	Recordings []recordingView   `json:"recordings,omitempty"`
+	Feedback   []feedback.Answer `json:"feedback,omitempty"`
 }
 
 func (a *api) listAgents(w http.ResponseWriter, r *http.Request) {
