@@ -393,3 +393,31 @@ func (r *Recorder) sweepLogged(ctx context.Context, keep time.Duration) {
 	}
 	r.log.Debug("recording retention sweep", "deleted", n, "keep", keep.String())
 }
+
+// Get returns a recording's metadata.
+func (r *Recorder) Get(ctx context.Context, id string) (*Recording, error) {
+	return r.store.Get(ctx, id)
+}
+
+// ForCall lists a call's recordings, oldest first.
+func (r *Recorder) ForCall(ctx context.Context, callID string) ([]*Recording, error) {
+	return r.store.ForCall(ctx, callID)
+}
+
+// File is the recording's file on disk (see Path).
+func (r *Recorder) File(rec *Recording) string { return r.Path(rec) }
+
+// SetPaused pauses or resumes the latest recording in progress on a call;
+// false when the call is not being recorded.
+func (r *Recorder) SetPaused(callID string, paused bool) (*Active, bool) {
+	a, ok := r.ActiveForCall(callID)
+	if !ok {
+		return nil, false
+	}
+	if paused {
+		a.Pause()
+	} else {
+		a.Resume()
+	}
+	return a, true
+}

@@ -27,6 +27,15 @@ func withoutWaiting(cfg *config.Config) {
 	}
 }
 
+// withoutSurvey turns the demo queues' survey off: once the agent hangs
+// up, contactd hangs up the caller.
+func withoutSurvey(cfg *config.Config) {
+	for name, q := range cfg.Queues {
+		q.Survey = ""
+		cfg.Queues[name] = q
+	}
+}
+
 func checkCall(t *testing.T, call *timeline.Call, wantDigits, wantOutcome, wantReason, wantQueue string) {
 	t.Helper()
 	if got := digits(call); got != wantDigits {

@@ -106,7 +106,7 @@ const (
 // relayed RTP on both legs.
 func TestQueueCallerReachesAgent(t *testing.T) {
 	t.Parallel()
-	c := startDemo(t, nil)
+	c := startDemo(t, withoutSurvey)
 	bob := c.startSIPpAgent(phone{name: "bob", password: "bob-demo", scenario: "agent_answer_bye.xml", hold: 3 * time.Second})
 	if code := c.runSIPp(sippRun{scenario: "caller_queue1.xml", caller: "3001"}); code != 0 {
 		t.Fatalf("caller: sipp exit code %d, want 0 (BYE from contactd after the agent's)", code)
@@ -340,7 +340,7 @@ func TestQueueCallback(t *testing.T) {
 // call goes to bob, and alice is never offered it.
 func TestAgentWrongPasswordNeverOffered(t *testing.T) {
 	t.Parallel()
-	c := startDemo(t, nil)
+	c := startDemo(t, withoutSurvey)
 	if code := c.runSIPp(sippRun{scenario: "agent_badpass.xml", caller: "alice",
 		keys: map[string]string{"agent": "alice", "expires": "300"}, extra: []string{"-au", "alice", "-ap", "not-alices"}}); code != 0 {
 		t.Fatalf("alice with a wrong password: sipp exit code %d, want 0 (401 twice)", code)

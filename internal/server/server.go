@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	}
 	fb := feedback.NewStore(db)
 	s.live = live.NewHub(nil)
-	link := timelineLink(cfg)
+	link := timelineLink(cfg, s.HTTPAddr)
 	s.acd = callflow.NewACD(callflow.ACDOptions{
 		Engine:       eng,
 		Bridger:      sipBridger{opts: media.BridgeOptions{Logger: log}},
@@ -193,7 +193,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 			Gatherer:   s.reg,
 			Live:       s.live,
 			Timeline:   events,
-			Recordings: recordingsAPI{store: recStore, rec: s.recorder},
+			Recordings: s.recorder,
 			Feedback:   fb,
 			Ready:      func() bool { return !s.draining() },
 			Logger:     log,

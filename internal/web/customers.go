@@ -242,3 +242,5 @@ func parseTime(s string) (time.Time, error) {
 	}
 	return time.Parse(time.DateOnly, s)
 }
+
+var _ Recordings = (*recording.Recorder)(nil)
