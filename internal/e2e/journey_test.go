@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,7 +47,8 @@ type eventView struct {
 var screenPopLog = regexp.MustCompile(`screenpop call=(\S+) history=([^|]*) timeline=([^|]*)\|`)
 
 // One call through the whole journey on the demo's settings: the caller
-// picks support and talks to bob (a SIPp phone); bob hangs up and the
+// picks support and talks (speech) to bob, a SIPp phone whose voice is a
+// 1 kHz tone so the recording shows whose side is whose; bob hangs up and the
 // caller, still on the line, answers the survey by keypad (4, then 9)
 // and leaves a spoken comment ended by #. Then everything is findable:
 // the stereo recording with both voices, the answers and their summary,
@@ -55,7 +57,7 @@ var screenPopLog = regexp.MustCompile(`screenpop call=(\S+) history=([^|]*) time
 func TestJourneyRecordingSurveyTimeline(t *testing.T) {
 	t.Parallel()
 	c := startDemo(t, nil)
-	bob := c.startSIPpAgent(phone{name: "bob", password: "bob-demo", scenario: "agent_answer_bye.xml", calls: 2, hold: 3 * time.Second})
+	bob := c.startSIPpAgent(phone{name: "bob", password: "bob-demo", scenario: "agent_tone_bye.xml", calls: 2, hold: 3 * time.Second})
 	if code := c.runSIPp(sippRun{scenario: "caller_survey.xml", caller: "4001", extra: []string{"-d", "5000"}}); code != 0 {
 		t.Fatalf("caller: sipp exit code %d, want 0 (survey answered, BYE from contactd after the thanks)", code)
 	}
@@ -87,6 +89,11 @@ func TestJourneyRecordingSurveyTimeline(t *testing.T) {
 	left, right := c.fetchStereo(conv.Audio)
 	if l, r := rms(left), rms(right); l < 300 || r < 300 {
 		t.Errorf("conversation: got RMS caller %.0f, agent %.0f, want both voices (> 300)", l, r)
+	}
+	l, r := toneShare(left, 1000), toneShare(right, 1000)
+	t.Logf("1 kHz share of the conversation: caller %.2f, agent %.2f", l, r)
+	if l > 0.3 || r < 0.8 {
+		t.Errorf("conversation: got 1 kHz share caller %.2f, agent %.2f, want speech on the left (< 0.3) and bob's tone on the right (> 0.8)", l, r)
 	}
 	cl, _ := c.fetchStereo(comment.Audio)
 	if secs := float64(len(cl)) / 8000; secs < 1 || rms(cl) < 300 {
@@ -155,6 +162,37 @@ func TestJourneyRecordingSurveyTimeline(t *testing.T) {
 	if link := pops[1][3]; !strings.HasSuffix(link, "/api/v1/customers/"+j.Customer+"/timeline") {
 		t.Errorf("timeline link: got %q, want the customer's timeline URL", link)
 	}
+}
+
+// toneShare is how much of the audio's energy is at freq, averaged over
+// its 20 ms frames that are not silent: about 1 for a steady tone, small
+// for speech. A 20 ms frame holds a whole number of cycles of 1 kHz, so
+// one DFT bin measures it exactly.
+func toneShare(pcm []int16, freq float64) float64 {
+	const n = 160
+	var sum float64
+	var frames int
+	for off := 0; off+n <= len(pcm); off += n {
+		f := pcm[off : off+n]
+		if rms(f) < 300 {
+			continue
+		}
+		var re, im, ms float64
+		for i, v := range f {
+			x := float64(v)
+			ph := 2 * math.Pi * freq * float64(i) / 8000
+			re += x * math.Cos(ph)
+			im -= x * math.Sin(ph)
+			ms += x * x
+		}
+		ms /= n
+		sum += (re*re + im*im) * 2 / (n * n) / ms
+		frames++
+	}
+	if frames == 0 {
+		return 0
+	}
+	return sum / float64(frames)
 }
 
 // fetchStereo GETs a recording and returns its two channels.
