@@ -572,7 +572,10 @@ func (d *decoder) input(n *yaml.Node, field string) *Input {
 	return in
 }
 
-var commandKeys = []string{"menu", "queue", "priority", "play", "then", "language", "lookup", "hangup", "outcome"}
+var commandKeys = []string{"menu", "queue", "priority", "play", "then", "language", "lookup", "hangup", "outcome", "label"}
+
+// maxLabel bounds a label: labels are metric label values and report rows.
+const maxLabel = 40
 
 // command reads an action: a scalar (hangup, return, repeat) or a mapping
 // with exactly one verb. language is the one verb that takes menu as a
@@ -623,6 +626,14 @@ func (d *decoder) command(n *yaml.Node, field string) *Command {
 				d.add(v.val.Line, join(field, "outcome"), "invalid outcome name %q", s)
 			}
 			c.Outcome = s
+		}
+	}
+	if v, ok := f["label"]; ok {
+		if s, ok := d.str(v.val, join(field, "label")); ok {
+			if !isName(s) || len(s) > maxLabel {
+				d.add(v.val.Line, join(field, "label"), "invalid label %q (want a short name such as billing or opening_hours)", s)
+			}
+			c.Label = s
 		}
 	}
 	switch c.Kind {

@@ -125,7 +125,10 @@ type Command struct {
 	Lookup   *LookupSpec
 	// Outcome overrides the outcome recorded if the call ends on this branch.
 	Outcome string
-	Line    int
+	// Label names why the caller came ("billing", "opening hours") for
+	// reports and metrics; the last labelled action a call runs wins.
+	Label string
+	Line  int
 
 	field   string // dotted path, for validation messages
 	refLine int    // line of the menu/queue/language name

@@ -176,6 +176,7 @@ type Session struct {
 	// no_input, self_service). Both reset when a menu is entered.
 	explicit, implicit string
 	outcome            string
+	reason             string // the latest labelled action's label
 
 	entries int
 	out     []Action
@@ -241,6 +242,10 @@ func (s *Session) Done() bool { return s.phase == finished }
 
 // Outcome is how the session ended; "" until Done.
 func (s *Session) Outcome() string { return s.outcome }
+
+// Reason is the label of the latest labelled action the caller reached
+// ("" when none): why they called, for reports.
+func (s *Session) Reason() string { return s.reason }
 
 // Vars returns a copy of the call variables, including "language".
 func (s *Session) Vars() map[string]string { return maps.Clone(s.vars) }
@@ -494,6 +499,9 @@ func (s *Session) fail(now time.Time, kind string) {
 func (s *Session) run(now time.Time, cmd *Command) {
 	if cmd.Outcome != "" {
 		s.explicit = cmd.Outcome
+	}
+	if cmd.Label != "" {
+		s.reason = cmd.Label
 	}
 	switch cmd.Kind {
 	case KindHangup:

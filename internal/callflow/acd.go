@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/contactd/contactd/internal/live"
 	"github.com/contactd/contactd/queue"
 	"github.com/contactd/contactd/timeline"
@@ -84,9 +86,11 @@ type ACDOptions struct {
 	// AlertWebhook, if set, is POSTed every low score (JSON FeedbackAlert).
 	AlertWebhook string
 	// HTTP posts alerts; nil means a default client.
-	HTTP   *http.Client
-	Now    func() time.Time
-	Logger *slog.Logger
+	HTTP *http.Client
+	// Registerer receives the queue metrics; nil means none.
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 // ACD runs the queue engine for real calls: it serialises the engine,
@@ -98,6 +102,7 @@ type ACD struct {
 	log  *slog.Logger
 	ctx  context.Context // ends when Run ends: outstanding dials are cancelled
 	jr   journal
+	m    *acdMetrics
 
 	mu      sync.Mutex
 	eng     *queue.Engine
@@ -135,12 +140,14 @@ func NewACD(opts ACDOptions) *ACD {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &ACD{
+	a := &ACD{
 		opts: opts, log: log, ctx: context.Background(), eng: opts.Engine,
 		jr:      journal{tl: opts.Timeline, log: log},
 		waiters: map[string]*waiter{}, dials: map[dialKey]context.CancelFunc{},
 		pending: map[string]*pendingCallback{}, wake: make(chan struct{}, 1),
 	}
+	a.m = newACDMetrics(opts.Registerer, a)
+	return a
 }
 
 // Run fires the engine's timers until ctx ends, then cancels the dials

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/contactd/contactd/feedback"
 	"github.com/contactd/contactd/internal/prompt"
 	"github.com/contactd/contactd/ivr"
@@ -75,6 +77,8 @@ type Options struct {
 	// once typed, identifies the customer instead.
 	DefaultCountry string
 	AccountVar     string
+	// Registerer receives the call metrics; nil means none.
+	Registerer prometheus.Registerer
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -85,6 +89,7 @@ type Flow struct {
 	opts Options
 	log  *slog.Logger
 	jr   journal
+	m    *flowMetrics
 }
 
 // New returns a Flow.
@@ -99,7 +104,7 @@ func New(opts Options) *Flow {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Flow{opts: opts, log: log, jr: journal{tl: opts.Timeline, log: log}}
+	return &Flow{opts: opts, log: log, jr: journal{tl: opts.Timeline, log: log}, m: newFlowMetrics(opts.Registerer)}
 }
 
 // End reasons set by the flow itself.
@@ -143,6 +148,11 @@ func (f *Flow) Handle(ctx context.Context, leg Leg) {
 			log.Error("finish call record", "err", err)
 		}
 		f.journalEnd(bg, rec, cl)
+		reason := ""
+		if cl != nil {
+			reason = cl.sess.Reason()
+		}
+		f.m.calls.WithLabelValues(rec.Outcome, reason).Inc()
 		log.Info("call ended", "outcome", rec.Outcome, "reason", rec.EndReason, "menu", rec.Menu)
 	}()
 

@@ -207,6 +207,7 @@ func (r *surveyRun) store(ctx context.Context, s *feedback.Survey, res feedback.
 		if an.Skipped {
 			continue
 		}
+		a.m.score.WithLabelValues(r.queue, an.Question).Observe(float64(an.Score))
 		scores[an.Question] = an.Score
 		if first == nil {
 			v := an.Score

@@ -171,7 +171,9 @@ func (a *ACD) Wait(ctx context.Context, party Party, r WaitRequest) *timeline.Qu
 
 	intro := []ivr.Prompt{a.opts.WaitPrompts.Hold}
 	a.waitLoop(ctx, w, intro, true)
-	return a.finish(w)
+	rec := a.finish(w)
+	a.m.wait.WithLabelValues(rec.Queue, rec.Outcome).Observe(rec.WaitSeconds)
+	return rec
 }
 
 // waitLoop runs until the caller's wait ends. intro is played first;
@@ -394,6 +396,7 @@ func (a *ACD) talk(ctx context.Context, w *waiter, peer Party, t queue.Target) {
 		}
 		stop()
 	}
+	a.m.handle.WithLabelValues(qname).Observe(a.opts.Now().Sub(now).Seconds())
 	bg := context.WithoutCancel(ctx)
 	peer.Hangup(bg)
 	if rec != nil {

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -141,6 +142,17 @@ func TestJourneyRecordingSurveyTimeline(t *testing.T) {
 		t.Errorf("timeline of %s: got %v, want %v", j.Customer, kinds, want)
 	}
 
+	c.checkMetrics(map[string]bool{
+		`contactd_calls_total{outcome="answered",reason=""} 1`:                      true,
+		`contactd_queue_wait_seconds_count{outcome="answered",queue="support"} 1`:   true,
+		`contactd_queue_handle_seconds_count{queue="support"} 1`:                    true,
+		`contactd_feedback_score_bucket{question="agent",queue="support",le="3"} 0`: true,
+		`contactd_feedback_score_bucket{question="agent",queue="support",le="4"} 1`: true,
+		`contactd_queue_calls_total{queue="support",result="answered"} 1`:           true,
+		`contactd_queue_agents{queue="support",state="ready"} 1`:                    true,
+		`contactd_sip_active_calls 0`:                                               true,
+	})
+
 	// The same customer calls again: bob's phone is shown the history.
 	if code := c.runSIPp(sippRun{scenario: "caller_queue1.xml", caller: "4001"}); code != 0 {
 		t.Fatalf("second call: sipp exit code %d, want 0", code)
@@ -193,6 +205,32 @@ func toneShare(pcm []int16, freq float64) float64 {
 		return 0
 	}
 	return sum / float64(frames)
+}
+
+// checkMetrics scrapes /metrics: every wanted line must be there, the
+// RTP counters must have counted, and promtool must find the exposition
+// clean.
+func (c *contactd) checkMetrics(want map[string]bool) {
+	c.t.Helper()
+	status, b := c.request("GET", "/metrics", nil)
+	if status != http.StatusOK {
+		c.t.Fatalf("GET /metrics: status %d", status)
+	}
+	text := string(b)
+	for line := range want {
+		if !strings.Contains(text, "\n"+line+"\n") {
+			c.t.Errorf("metrics: missing %q", line)
+		}
+	}
+	if m := regexp.MustCompile(`\ncontactd_rtp_packets_total\{direction="received"\} (\d+)`).FindStringSubmatch(text); m == nil || m[1] == "0" {
+		c.t.Errorf("metrics: got RTP received %v, want packets counted", m)
+	}
+	promtool := requireBinary(c.t, "promtool", "prometheus")
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = strings.NewReader(text)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		c.t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
 }
 
 // fetchStereo GETs a recording and returns its two channels.

@@ -128,6 +128,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		Feedback:     fb,
 		Live:         s.live,
 		AlertWebhook: cfg.Feedback.Webhook,
+		Registerer:   s.reg,
 		Logger:       log,
 	})
 	dir.acd = s.acd
@@ -144,6 +145,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		Timeline:       events,
 		DefaultCountry: cfg.Customers.DefaultCountry,
 		AccountVar:     cfg.Customers.AccountVar,
+		Registerer:     s.reg,
 		HTTP:           &http.Client{},
 		AnswerDelay:    time.Duration(cfg.AnswerDelay),
 		Logger:         log,
@@ -216,7 +218,11 @@ func (s *Server) HTTPAddr() string { return s.httpL.Addr().String() }
 func (s *Server) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
-	s.wg.Add(5)
+	s.wg.Add(6)
+	go func() {
+		defer s.wg.Done()
+		web.PublishUpdates(ctx, web.UpdateOptions{Hub: s.live, Queues: s.acd, Agents: s.dir})
+	}()
 	go func() {
 		defer s.wg.Done()
 		s.acd.Run(ctx)

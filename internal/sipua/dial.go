@@ -120,6 +120,7 @@ func (o *OutLeg) end(reason string) {
 		o.srv.mu.Lock()
 		delete(o.srv.outLegs, o.callID)
 		o.srv.mu.Unlock()
+		o.srv.metrics.legEnded(o.media.Stats())
 	})
 }
 

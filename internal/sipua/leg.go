@@ -79,6 +79,7 @@ func (l *Leg) end(reason string) {
 		delete(l.srv.legs, l.dialog.ID)
 		l.srv.mu.Unlock()
 		l.srv.metrics.active.Dec()
+		l.srv.metrics.legEnded(l.media.Stats())
 		l.srv.log.Debug("leg ended", "call_id", l.id, "reason", reason)
 	})
 }

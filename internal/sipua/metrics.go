@@ -1,11 +1,19 @@
 package sipua
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/contactd/contactd/internal/media"
+)
 
 type metrics struct {
 	requests  *prometheus.CounterVec
 	responses *prometheus.CounterVec
 	active    prometheus.Gauge
+	// RTP of legs that have ended, counted once per leg at its end.
+	rtpPackets *prometheus.CounterVec
+	rtpLost    prometheus.Counter
+	rtpLate    prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -22,9 +30,29 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "contactd_sip_active_calls",
 			Help: "Native SIP calls up right now.",
 		}),
+		rtpPackets: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contactd_rtp_packets_total",
+			Help: "RTP packets of ended call legs (callers' and agents'), by direction.",
+		}, []string{"direction"}),
+		rtpLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "contactd_rtp_packets_lost_total",
+			Help: "RTP packets that never arrived (gaps in sequence numbers), on ended call legs.",
+		}),
+		rtpLate: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "contactd_rtp_packets_late_total",
+			Help: "RTP audio packets that arrived after a later one, on ended call legs.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.responses, m.active)
+		reg.MustRegister(m.requests, m.responses, m.active, m.rtpPackets, m.rtpLost, m.rtpLate)
 	}
 	return m
+}
+
+// legEnded adds a leg's RTP counters.
+func (m *metrics) legEnded(st media.Stats) {
+	m.rtpPackets.WithLabelValues("received").Add(float64(st.PacketsReceived))
+	m.rtpPackets.WithLabelValues("sent").Add(float64(st.PacketsSent))
+	m.rtpLost.Add(float64(st.PacketsLost))
+	m.rtpLate.Add(float64(st.PacketsLate))
 }

@@ -41,7 +41,11 @@ var agentStates = []queue.AgentState{queue.LoggedOut, queue.Ready, queue.Reserve
 func seconds(d time.Duration) float64 { return d.Seconds() }
 
 func (a *api) listQueues(w http.ResponseWriter, r *http.Request) {
-	snap := a.opts.Queues.Snapshot()
+	writeJSON(w, http.StatusOK, queuesBody(a.opts.Queues.Snapshot()))
+}
+
+// queuesBody is GET /api/v1/queues, and the data of queue_update events.
+func queuesBody(snap queue.Snapshot) map[string]any {
 	out := make([]queueJSON, 0, len(snap.Queues))
 	for _, q := range snap.Queues {
 		j := queueJSON{
@@ -65,5 +69,5 @@ func (a *api) listQueues(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, j)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queues": out})
+	return map[string]any{"queues": out}
 }
