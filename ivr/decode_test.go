@@ -32,7 +32,7 @@ func TestDecodeExample(t *testing.T) {
 		{"main sunday listed", main.Hours[0].Days[time.Sunday], false},
 		{"main holidays", strings.Join(main.Holidays, ","), "2026-12-25,2027-01-01"},
 		{"main greeting prompts", len(main.Greeting), 2},
-		{"main option 1", *main.Options['1'], Command{Kind: KindQueue, Queue: "support", Priority: 2, Line: 30, field: "menus.main.options.1", refLine: 30}},
+		{"main option 1", *main.Options['1'], Command{Kind: KindQueue, Queue: "support", Priority: 2, Label: "support_request", Line: 30, field: "menus.main.options.1", refLine: 30}},
 		{"main option 2 default priority", main.Options['2'].Priority, DefaultPriority},
 		{"main option * repeats", main.Options['*'].Kind, KindReturn},
 		{"main option # outcome", main.Options['#'].Outcome, "caller_declined"},

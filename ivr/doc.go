@@ -11,7 +11,10 @@
 // fallback, after_hours, a lookup case or error does is a Command: hang up,
 // return (re-enter the menu), go to a menu, enqueue, play then do something,
 // choose a language, or look something up over HTTP. Any Command may name
-// the outcome to record with outcome:. See testdata/menus.yaml for every
+// the outcome to record with outcome:, and label: why the caller came
+// (billing, opening_hours), which reports and metrics count calls by; the
+// last labelled command a call reaches gives its Reason. See
+// testdata/menus.yaml for every
 // feature. Validate checks the cross references that Decode cannot: menus,
 // queues, languages, prompt files (through a callback, since it needs I/O)
 // and after_hours branches that would loop into the same closed menu.

@@ -138,6 +138,9 @@ func serve(args []string, stderr io.Writer) int {
 	if *dataDir != "" {
 		cfg.DataDir = *dataDir
 	}
+	if v := os.Getenv(config.EnvDatabaseDSN); v != "" {
+		cfg.Database.DSN = v
+	}
 	if abs, err := filepath.Abs(cfg.DataDir); err == nil {
 		cfg.DataDir = abs
 	}
@@ -150,6 +153,9 @@ func serve(args []string, stderr io.Writer) int {
 			if a, ok := cfg.Agents[id]; ok {
 				fmt.Fprintf(stderr, "WARNING:   agent %s password %s\n", id, a.Password)
 			}
+		}
+		for _, t := range cfg.HTTP.Tokens {
+			fmt.Fprintf(stderr, "WARNING:   API token %s (%s %s)\n", t.Token, t.Role, t.Agent)
 		}
 	}
 

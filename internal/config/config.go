@@ -60,6 +60,8 @@ type Config struct {
 	// Surveys by name; a queue names the one its callers hear.
 	Surveys  map[string]Survey `yaml:"surveys"`
 	Feedback Feedback          `yaml:"feedback"`
+	// Database is where records are kept (default: SQLite under data_dir).
+	Database Database `yaml:"database"`
 
 	IVR *ivr.Config `yaml:"-"`
 
@@ -85,6 +87,13 @@ type HTTP struct {
 	// PublicURL is how agents' browsers reach the API (links in
 	// screen-pops); default http://<listen>.
 	PublicURL string `yaml:"public_url"`
+	// Tokens may use the API and pages, each with a role.
+	Tokens []APIToken `yaml:"tokens"`
+	// HealthListen and MetricsListen, if set, serve /healthz and /metrics
+	// without a token on addresses of their own (and not on Listen);
+	// unset, Listen serves them, also without a token.
+	HealthListen  string `yaml:"health_listen"`
+	MetricsListen string `yaml:"metrics_listen"`
 }
 
 // Media configures RTP.
@@ -312,6 +321,8 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 
 	c.checkQueues(add, line)
 	c.checkFeedback(add, line)
+	c.checkAccess(add, line)
+	c.checkDatabase(add, line)
 
 	ivrCfg, errs := ivr.Decode(doc)
 	for _, fe := range errs {

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"net/http"
 	"testing"
 )
 
@@ -16,7 +15,7 @@ type apiAgent struct {
 
 func (c *contactd) agents() map[string]apiAgent {
 	c.t.Helper()
-	resp, err := http.Get(c.api + "/api/v1/agents")
+	resp, err := c.httpGet("/api/v1/agents")
 	if err != nil {
 		c.t.Fatal(err)
 	}

@@ -33,6 +33,7 @@ type sseLog struct {
 func (c *contactd) watchEvents(ctx context.Context) *sseLog {
 	c.t.Helper()
 	req, _ := http.NewRequestWithContext(ctx, "GET", c.api+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("GET /api/v1/events: %v", err)

@@ -39,6 +39,19 @@ func requireBinary(t *testing.T, name, pkg string) string {
 	return ""
 }
 
+// testToken is the admin API token every contactd under test accepts.
+const testToken = "e2e-admin-token"
+
+// httpGet GETs an API path with the test's token.
+func (c *contactd) httpGet(path string) (*http.Response, error) {
+	req, err := http.NewRequest("GET", c.api+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return http.DefaultClient.Do(req)
+}
+
 // contactd is one in-process contactd under test.
 type contactd struct {
 	t    *testing.T
@@ -100,6 +113,7 @@ func startContactd(t *testing.T, yamlText string, fsys fs.FS, edit func(*config.
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.Media.RTPPorts = rtpRange()
+	cfg.HTTP.Tokens = append(cfg.HTTP.Tokens, config.APIToken{Token: testToken, Role: "admin"})
 	if edit != nil {
 		edit(cfg)
 	}
@@ -243,7 +257,7 @@ func (c *contactd) waitCall(caller string) *timeline.Call {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(c.api + "/api/v1/calls?limit=100")
+		resp, err := c.httpGet("/api/v1/calls?limit=100")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +283,7 @@ func (c *contactd) waitCall(caller string) *timeline.Call {
 
 func (c *contactd) getCall(id string) *timeline.Call {
 	c.t.Helper()
-	resp, err := http.Get(c.api + "/api/v1/calls/" + id)
+	resp, err := c.httpGet("/api/v1/calls/" + id)
 	if err != nil {
 		c.t.Fatal(err)
 	}

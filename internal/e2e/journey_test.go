@@ -256,6 +256,7 @@ func (c *contactd) fetchStereo(path string) (left, right []int16) {
 func (c *contactd) checkRange(path string) {
 	c.t.Helper()
 	req, _ := http.NewRequest("GET", c.api+path, nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
 	req.Header.Set("Range", "bytes=0-43")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -31,6 +31,9 @@ func (q queueConfig) yaml() string {
 	return fmt.Sprintf(`sip:
   listen: 127.0.0.1:5060
   transports: [udp, tcp]
+http:
+  tokens:
+    - {token: `+testToken+`, role: admin}
 data_dir: ./data
 media:
   rtp_timeout: 120s

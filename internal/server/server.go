@@ -59,6 +59,7 @@ type Server struct {
 	acd       *callflow.ACD
 	recorder  *recording.Recorder
 	live      *live.Hub
+	open      []openListener // /healthz and /metrics on their own addresses
 
 	wg    sync.WaitGroup
 	drain atomic.Bool
@@ -75,7 +76,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s := &Server{cfg: cfg, log: log, reg: prometheus.NewRegistry(), errc: make(chan error, 2)}
 	s.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, Logger: log})
+	db, err := store.Open(ctx, store.Options{DataDir: cfg.DataDir, DSN: cfg.Database.DSN, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -187,22 +188,81 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		db.Close()
 		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	s.http = &http.Server{
-		Handler: web.Handler(web.Options{
-			Calls:      calls,
-			Agents:     dir,
-			Queues:     s.acd,
-			Gatherer:   s.reg,
-			Live:       s.live,
-			Timeline:   events,
-			Recordings: s.recorder,
-			Feedback:   fb,
-			Ready:      func() bool { return !s.draining() },
-			Logger:     log,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
+	tokens, err := apiTokens(cfg, log)
+	if err != nil {
+		s.httpL.Close()
+		s.sip.Close()
+		db.Close()
+		return nil, err
+	}
+	wopts := web.Options{
+		Calls:         calls,
+		Agents:        dir,
+		Queues:        s.acd,
+		Gatherer:      s.reg,
+		Live:          s.live,
+		Timeline:      events,
+		Recordings:    s.recorder,
+		Feedback:      fb,
+		Tokens:        tokens,
+		AgentPassword: dir.Password,
+		Open:          &web.OpenEndpoints{Healthz: cfg.HTTP.HealthListen == "", Metrics: cfg.HTTP.MetricsListen == ""},
+		Pages:         pages(log),
+		Ready:         func() bool { return !s.draining() },
+		Logger:        log,
+	}
+	s.http = &http.Server{Handler: web.Handler(wopts), ReadHeaderTimeout: 10 * time.Second}
+	if err := s.listenOpen(cfg, wopts); err != nil {
+		s.httpL.Close()
+		s.sip.Close()
+		db.Close()
+		return nil, err
 	}
 	return s, nil
+}
+
+// listenOpen binds the addresses that serve /healthz and /metrics without
+// a token, when the config gives them their own.
+func (s *Server) listenOpen(cfg *config.Config, wopts web.Options) error {
+	byAddr := map[string]*web.OpenEndpoints{}
+	for _, e := range []struct {
+		addr    string
+		healthz bool
+	}{{cfg.HTTP.HealthListen, true}, {cfg.HTTP.MetricsListen, false}} {
+		if e.addr == "" {
+			continue
+		}
+		o := byAddr[e.addr]
+		if o == nil {
+			o = &web.OpenEndpoints{}
+			byAddr[e.addr] = o
+		}
+		if e.healthz {
+			o.Healthz = true
+		} else {
+			o.Metrics = true
+		}
+	}
+	for addr, o := range byAddr {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			for _, ol := range s.open {
+				ol.l.Close()
+			}
+			return fmt.Errorf("listen %s for /healthz and /metrics: %w", addr, err)
+		}
+		opts := wopts
+		if !o.Metrics {
+			opts.Gatherer = nil
+		}
+		s.open = append(s.open, openListener{l: l, srv: &http.Server{Handler: web.OpenHandler(opts, o.Healthz), ReadHeaderTimeout: 10 * time.Second}})
+	}
+	return nil
+}
+
+type openListener struct {
+	l   net.Listener
+	srv *http.Server
 }
 
 // SIPAddr is where SIP listens.
@@ -247,6 +307,15 @@ func (s *Server) Start() {
 			s.errc <- fmt.Errorf("http serve: %w", err)
 		}
 	}()
+	for _, o := range s.open {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := o.srv.Serve(o.l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.errc <- fmt.Errorf("http serve %s: %w", o.l.Addr(), err)
+			}
+		}()
+	}
 	s.log.Info("contactd started", "sip", s.SIPAddr().String(), "http", s.HTTPAddr(), "data", s.cfg.DataDir)
 }
 
@@ -285,6 +354,9 @@ func (s *Server) Close() error {
 	hctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	s.http.Shutdown(hctx)
+	for _, o := range s.open {
+		o.srv.Shutdown(hctx)
+	}
 	s.sip.Close()
 	s.wg.Wait()
 	return s.db.Close()

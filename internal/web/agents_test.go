@@ -64,7 +64,7 @@ func (s snapshot) Snapshot() queue.Snapshot { return queue.Snapshot(s) }
 
 func TestAgentsAPI(t *testing.T) {
 	ag := &agents{byID: map[string]web.Agent{}}
-	srv := httptest.NewServer(web.Handler(web.Options{Agents: ag}))
+	srv := httptest.NewServer(web.Handler(web.Options{Agents: ag, Tokens: testTokens}))
 	defer srv.Close()
 	tests := []struct {
 		method, path, body string
@@ -86,6 +86,7 @@ func TestAgentsAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, strings.NewReader(tt.body))
+		req.Header.Set("Authorization", "Bearer admin-token-1234")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -117,9 +118,9 @@ func TestQueuesAPI(t *testing.T) {
 		Answered:      8, Abandoned: 2, AnsweredInSL: 6, ServiceLevel: 0.6,
 		ServiceLevelTarget: 20 * time.Second, ServiceLevelPct: 0.8,
 	}}}
-	srv := httptest.NewServer(web.Handler(web.Options{Queues: snap}))
+	srv := httptest.NewServer(web.Handler(web.Options{Queues: snap, Tokens: testTokens}))
 	defer srv.Close()
-	resp, err := http.Get(srv.URL + "/api/v1/queues")
+	resp, err := authGet(srv.URL + "/api/v1/queues")
 	if err != nil {
 		t.Fatal(err)
 	}

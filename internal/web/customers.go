@@ -89,6 +89,15 @@ func (a *api) postTimeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := &timeline.Event{Customer: r.PathValue("id"), At: in.At, Kind: in.Kind, Channel: in.Channel, Agent: in.Agent, Summary: in.Summary, Data: in.Data}
+	if p := principal(r); p.Role == RoleAgent {
+		// Agents add notes, in their own name; other channels' events
+		// come from the systems behind them.
+		if in.Kind != timeline.KindNote {
+			writeError(w, http.StatusForbidden, "an agent may only add notes")
+			return
+		}
+		ev.Agent = p.Agent
+	}
 	if ev.Kind == "" {
 		writeError(w, http.StatusBadRequest, "kind is required (email, chat, order, note, ...)")
 		return

@@ -27,6 +27,9 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) {
 		last, _ = strconv.ParseUint(v, 10, 64)
 	}
 	agent := r.URL.Query().Get("agent")
+	if p := principal(r); p.Role == RoleAgent {
+		agent = p.Agent // an agent hears only their own screen-pops
+	}
 	sub := a.opts.Live.Subscribe(last)
 	defer a.opts.Live.Unsubscribe(sub)
 

@@ -25,13 +25,20 @@ func readEvents(t *testing.T, sc *bufio.Scanner, n int) []string {
 	return got
 }
 
+// testTokens are the tokens the API tests present.
+var testTokens = []web.Token{
+	{Secret: "admin-token-1234", Role: web.RoleAdmin},
+	{Secret: "sup-token-1234", Role: web.RoleSupervisor},
+	{Secret: "alice-token-1234", Role: web.RoleAgent, Agent: "alice"},
+}
+
 func TestEventStreamFiltersByAgent(t *testing.T) {
 	hub := live.NewHub(nil)
-	srv := httptest.NewServer(web.Handler(web.Options{Live: hub}))
+	srv := httptest.NewServer(web.Handler(web.Options{Live: hub, Tokens: testTokens}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/events?agent=alice", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/events?agent=alice&access_token=sup-token-1234", nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +63,12 @@ func TestEventStreamResumesAfterLastEventID(t *testing.T) {
 	for _, c := range []string{"one", "two", "three"} {
 		hub.Publish(live.TypeFeedback, "", c)
 	}
-	srv := httptest.NewServer(web.Handler(web.Options{Live: hub}))
+	srv := httptest.NewServer(web.Handler(web.Options{Live: hub, Tokens: testTokens}))
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer sup-token-1234")
 	req.Header.Set("Last-Event-ID", "1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -90,10 +90,26 @@ type Options struct {
 	Timeline   Timeline
 	Recordings Recordings
 	Feedback   Feedback
+	// Tokens may call the API, each with its role. No token, no access:
+	// every endpoint but /healthz and /metrics needs one.
+	Tokens []Token
+	// AgentPassword, if set, lets agents authenticate with their SIP user
+	// and password (HTTP Basic) as RoleAgent.
+	AgentPassword func(id string) (string, bool)
+	// Open, if set, says which of /healthz and /metrics this handler
+	// serves without a token; nil serves both. A server that gives them
+	// their own address (OpenHandler) turns them off here.
+	Open *OpenEndpoints
+	// Pages, if set, registers the browser pages (wallboard, agent desk);
+	// authorize tells whether a request carries a valid token.
+	Pages func(mux *http.ServeMux, authorize func(*http.Request) bool)
 	// Ready reports whether contactd takes calls (false while draining).
 	Ready  func() bool
 	Logger *slog.Logger
 }
+
+// OpenEndpoints are the endpoints served without a token.
+type OpenEndpoints struct{ Healthz, Metrics bool }
 
 // Handler returns the API's HTTP handler.
 func Handler(opts Options) http.Handler {
@@ -101,45 +117,71 @@ func Handler(opts Options) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &api{opts: opts, log: log}
+	a := &api{opts: opts, log: log, tokens: newTokens(opts.Tokens)}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", a.healthz)
-	if opts.Gatherer != nil {
+	if opts.Open == nil || opts.Open.Healthz {
+		mux.HandleFunc("GET /healthz", a.healthz)
+	}
+	if opts.Gatherer != nil && (opts.Open == nil || opts.Open.Metrics) {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	}
-	mux.HandleFunc("GET /api/v1/calls", a.listCalls)
-	mux.HandleFunc("GET /api/v1/calls/{id}", a.getCall)
+	sup, adm, agt := RoleSupervisor, RoleAdmin, RoleAgent
+	mux.HandleFunc("GET /api/v1/calls", a.require(sup, a.listCalls))
+	mux.HandleFunc("GET /api/v1/calls/{id}", a.require(sup, a.getCall))
 	if opts.Agents != nil {
-		mux.HandleFunc("GET /api/v1/agents", a.listAgents)
-		mux.HandleFunc("GET /api/v1/agents/{id}", a.getAgent)
-		mux.HandleFunc("PUT /api/v1/agents/{id}", a.putAgent)
-		mux.HandleFunc("DELETE /api/v1/agents/{id}", a.deleteAgent)
-		mux.HandleFunc("PUT /api/v1/agents/{id}/state", a.putState)
+		mux.HandleFunc("GET /api/v1/agents", a.require(sup, a.listAgents))
+		mux.HandleFunc("GET /api/v1/agents/{id}", a.require(agt, a.getAgent))
+		mux.HandleFunc("PUT /api/v1/agents/{id}", a.require(adm, a.putAgent))
+		mux.HandleFunc("DELETE /api/v1/agents/{id}", a.require(adm, a.deleteAgent))
+		mux.HandleFunc("PUT /api/v1/agents/{id}/state", a.require(agt, a.putState))
 	}
 	if opts.Queues != nil {
-		mux.HandleFunc("GET /api/v1/queues", a.listQueues)
+		mux.HandleFunc("GET /api/v1/queues", a.require(agt, a.listQueues))
 	}
 	if opts.Live != nil {
-		mux.HandleFunc("GET /api/v1/events", a.events)
+		mux.HandleFunc("GET /api/v1/events", a.require(agt, a.events))
 	}
 	if opts.Timeline != nil {
-		mux.HandleFunc("GET /api/v1/customers/{id}/timeline", a.getTimeline)
-		mux.HandleFunc("POST /api/v1/customers/{id}/timeline", a.postTimeline)
+		mux.HandleFunc("GET /api/v1/customers/{id}/timeline", a.require(agt, a.getTimeline))
+		mux.HandleFunc("POST /api/v1/customers/{id}/timeline", a.require(agt, a.postTimeline))
 	}
 	if opts.Recordings != nil {
-		mux.HandleFunc("GET /api/v1/recordings/{id}", a.getRecording)
-		mux.HandleFunc("GET /api/v1/recordings/{id}/meta", a.getRecordingMeta)
-		mux.HandleFunc("PUT /api/v1/calls/{id}/recording", a.putCallRecording)
+		mux.HandleFunc("GET /api/v1/recordings/{id}", a.require(sup, a.getRecording))
+		mux.HandleFunc("GET /api/v1/recordings/{id}/meta", a.require(sup, a.getRecordingMeta))
+		mux.HandleFunc("PUT /api/v1/calls/{id}/recording", a.require(sup, a.putCallRecording))
 	}
 	if opts.Feedback != nil {
-		mux.HandleFunc("GET /api/v1/feedback/summary", a.feedbackSummary)
+		mux.HandleFunc("GET /api/v1/feedback/summary", a.require(sup, a.feedbackSummary))
+	}
+	if opts.Pages != nil {
+		opts.Pages(mux, a.Authorize)
+	}
+	return mux
+}
+
+// OpenHandler serves the endpoints that need no token, /healthz (when
+// healthz) and /metrics (when opts has a Gatherer), on an address of
+// their own.
+func OpenHandler(opts Options, healthz bool) http.Handler {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &api{opts: opts, log: log, tokens: newTokens(nil)}
+	mux := http.NewServeMux()
+	if healthz {
+		mux.HandleFunc("GET /healthz", a.healthz)
+	}
+	if opts.Gatherer != nil {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
 	}
 	return mux
 }
 
 type api struct {
-	opts Options
-	log  *slog.Logger
+	opts   Options
+	log    *slog.Logger
+	tokens *tokens
 }
 
 func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
@@ -220,6 +262,9 @@ func (a *api) listAgents(w http.ResponseWriter, r *http.Request) {
 
 func (a *api) getAgent(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
+	if !selfOnly(w, r, id) {
+		return
+	}
 	for _, ag := range a.opts.Agents.Agents() {
 		if ag.ID == id {
 			writeJSON(w, http.StatusOK, ag)
@@ -283,6 +328,9 @@ func (a *api) deleteAgent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) putState(w http.ResponseWriter, r *http.Request) {
+	if !selfOnly(w, r, r.PathValue("id")) {
+		return
+	}
 	var in StateInput
 	if !decode(w, r, &in) {
 		return
