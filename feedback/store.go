@@ -320,3 +320,43 @@ func (s *Summary) finish() {
 		s.NPS = &nps
 	}
 }
+
+// CallScore is one call's first answered question, the one reports take
+// for its CSAT (by convention the overall question; see LastScore).
+type CallScore struct {
+	Question string
+	Scale    Scale
+	Score    int
+}
+
+// FirstScores returns, by call id, the first answered question of every
+// call answered in [since, until).
+func (s *Store) FirstScores(ctx context.Context, since, until time.Time) (map[string]CallScore, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT call_id, question, scale, score FROM feedback_answers
+		WHERE skipped = 0 AND answered_at >= $1 AND answered_at < $2 ORDER BY call_id, seq`, micros(since), micros(until))
+	if err != nil {
+		return nil, fmt.Errorf("first scores: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]CallScore{}
+	for rows.Next() {
+		var id, scale string
+		var cs CallScore
+		var score sql.NullInt64
+		if err := rows.Scan(&id, &cs.Question, &scale, &score); err != nil {
+			return nil, fmt.Errorf("first scores: %w", err)
+		}
+		if _, seen := out[id]; seen || !score.Valid {
+			continue
+		}
+		if cs.Scale, err = ParseScale(scale); err != nil {
+			return nil, fmt.Errorf("first scores: call %s: %w", id, err)
+		}
+		cs.Score = int(score.Int64)
+		out[id] = cs
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("first scores: %w", err)
+	}
+	return out, nil
+}

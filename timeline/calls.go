@@ -38,19 +38,22 @@ type Call struct {
 	Caller  string `json:"caller"`
 	Dialled string `json:"dialled"`
 	// Customer is whose timeline the call is in (see CustomerID).
-	Customer   string            `json:"customer,omitempty"`
-	Menu       string            `json:"menu,omitempty"`
-	StartedAt  time.Time         `json:"started_at"`
-	AnsweredAt time.Time         `json:"answered_at,omitzero"`
-	EndedAt    time.Time         `json:"ended_at,omitzero"`
-	Outcome    string            `json:"outcome,omitempty"`
-	EndReason  string            `json:"end_reason,omitempty"`
-	Queue      string            `json:"queue,omitempty"`
-	Language   string            `json:"language,omitempty"`
-	Transport  string            `json:"transport,omitempty"`
-	Vars       map[string]string `json:"vars"`
-	Path       []Step            `json:"path"`
-	Queueing   *Queueing         `json:"queueing,omitempty"`
+	Customer   string    `json:"customer,omitempty"`
+	Menu       string    `json:"menu,omitempty"`
+	StartedAt  time.Time `json:"started_at"`
+	AnsweredAt time.Time `json:"answered_at,omitzero"`
+	EndedAt    time.Time `json:"ended_at,omitzero"`
+	Outcome    string    `json:"outcome,omitempty"`
+	EndReason  string    `json:"end_reason,omitempty"`
+	Queue      string    `json:"queue,omitempty"`
+	// Reason is the label of the last labelled menu option the caller
+	// chose: why they called.
+	Reason    string            `json:"reason,omitempty"`
+	Language  string            `json:"language,omitempty"`
+	Transport string            `json:"transport,omitempty"`
+	Vars      map[string]string `json:"vars"`
+	Path      []Step            `json:"path"`
+	Queueing  *Queueing         `json:"queueing,omitempty"`
 }
 
 // Step is one move through the IVR: a menu entered, a digit, an input.
@@ -99,9 +102,9 @@ func (s *Calls) Finish(ctx context.Context, c *Call) error {
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE calls SET menu=$2, answered_at=$3, ended_at=$4, outcome=$5, end_reason=$6, queue=$7, language=$8, vars=$9,
-		queue_outcome=$10, agent=$11, queued_at=$12, wait_ms=$13, queueing=$14, customer=$15 WHERE id=$1`,
+		queue_outcome=$10, agent=$11, queued_at=$12, wait_ms=$13, queueing=$14, customer=$15, reason=$16 WHERE id=$1`,
 		c.ID, c.Menu, micros(c.AnsweredAt), micros(c.EndedAt), c.Outcome, c.EndReason, c.Queue, c.Language, string(vars),
-		qc.outcome, qc.agent, qc.queuedAt, qc.waitMS, qc.json, c.Customer)
+		qc.outcome, qc.agent, qc.queuedAt, qc.waitMS, qc.json, c.Customer, c.Reason)
 	if err != nil {
 		return fmt.Errorf("finish call %s: %w", c.ID, err)
 	}
@@ -144,13 +147,13 @@ func (s *Calls) CloseInterrupted(ctx context.Context, now time.Time) (int, error
 
 // The queue_outcome, agent, queued_at and wait_ms columns are copies made
 // for filtering; the queueing JSON is what reads back.
-const callColumns = `id, caller, dialled, menu, started_at, answered_at, ended_at, outcome, end_reason, queue, language, vars, transport, queueing, customer`
+const callColumns = `id, caller, dialled, menu, started_at, answered_at, ended_at, outcome, end_reason, queue, language, vars, transport, queueing, customer, reason`
 
 func scanCall(sc interface{ Scan(...any) error }) (*Call, error) {
 	var c Call
 	var started, answered, ended int64
 	var vars, queueing string
-	if err := sc.Scan(&c.ID, &c.Caller, &c.Dialled, &c.Menu, &started, &answered, &ended, &c.Outcome, &c.EndReason, &c.Queue, &c.Language, &vars, &c.Transport, &queueing, &c.Customer); err != nil {
+	if err := sc.Scan(&c.ID, &c.Caller, &c.Dialled, &c.Menu, &started, &answered, &ended, &c.Outcome, &c.EndReason, &c.Queue, &c.Language, &vars, &c.Transport, &queueing, &c.Customer, &c.Reason); err != nil {
 		return nil, err
 	}
 	c.StartedAt, c.AnsweredAt, c.EndedAt = fromMicros(started), fromMicros(answered), fromMicros(ended)

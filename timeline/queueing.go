@@ -44,6 +44,8 @@ type Queueing struct {
 	OverflowedTo   string    `json:"overflowed_to,omitempty"`
 	CallbackNumber string    `json:"callback_number,omitempty"`
 	CallbackOf     string    `json:"callback_of,omitempty"` // on the record of a callback call: the original call id
+	// TalkSeconds is how long the caller talked with whoever answered.
+	TalkSeconds float64 `json:"talk_seconds,omitempty"`
 	// Recording is the id of the conversation's recording, if it was recorded.
 	Recording string `json:"recording_id,omitempty"`
 	// RTP packets of the caller's and the agent's legs, counted by

@@ -148,11 +148,7 @@ func (f *Flow) Handle(ctx context.Context, leg Leg) {
 			log.Error("finish call record", "err", err)
 		}
 		f.journalEnd(bg, rec, cl)
-		reason := ""
-		if cl != nil {
-			reason = cl.sess.Reason()
-		}
-		f.m.calls.WithLabelValues(rec.Outcome, reason).Inc()
+		f.m.calls.WithLabelValues(rec.Outcome, rec.Reason).Inc()
 		log.Info("call ended", "outcome", rec.Outcome, "reason", rec.EndReason, "menu", rec.Menu)
 	}()
 
@@ -229,6 +225,7 @@ func (c *call) run(ctx context.Context, rec *timeline.Call) {
 		rec.Language = c.sess.Language()
 		rec.Vars = c.sess.Vars()
 		rec.Queue = c.queue
+		rec.Reason = c.sess.Reason()
 		if c.queueing != nil {
 			rec.Queueing = c.queueing
 			rec.Outcome = c.queueing.Outcome

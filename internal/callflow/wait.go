@@ -396,7 +396,11 @@ func (a *ACD) talk(ctx context.Context, w *waiter, peer Party, t queue.Target) {
 		}
 		stop()
 	}
-	a.m.handle.WithLabelValues(qname).Observe(a.opts.Now().Sub(now).Seconds())
+	talk := a.opts.Now().Sub(now).Seconds()
+	a.m.handle.WithLabelValues(qname).Observe(talk)
+	a.mu.Lock()
+	w.rec.TalkSeconds = talk
+	a.mu.Unlock()
 	bg := context.WithoutCancel(ctx)
 	peer.Hangup(bg)
 	if rec != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/contactd/contactd/internal/config"
 	"github.com/contactd/contactd/internal/web"
+	webpages "github.com/contactd/contactd/internal/web/pages"
 )
 
 // adminTokenFile holds the admin token contactd makes for itself when the
@@ -59,7 +60,10 @@ func apiTokens(cfg *config.Config, log *slog.Logger) ([]web.Token, error) {
 	return []web.Token{{Secret: tok, Role: web.RoleAdmin}}, nil
 }
 
-// pages registers the wallboard and agent desk, once they are built.
+// pages registers the wallboard and agent desk; the API's tokens open
+// them.
 func pages(log *slog.Logger) func(*http.ServeMux, func(*http.Request) bool) {
-	return nil
+	return func(mux *http.ServeMux, authorize func(*http.Request) bool) {
+		webpages.Register(mux, webpages.Options{Logger: log, Authorize: authorize})
+	}
 }

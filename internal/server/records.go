@@ -3,6 +3,7 @@ package server
 import (
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/contactd/contactd/internal/config"
 )
@@ -18,4 +19,13 @@ func timelineLink(cfg *config.Config, bound func() string) func(customer string)
 		}
 		return base + "/api/v1/customers/" + url.PathEscape(customer) + "/timeline"
 	}
+}
+
+// slTargets are the queues' service-level thresholds, for reports.
+func slTargets(cfg *config.Config) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for name, q := range cfg.Queues {
+		out[name] = time.Duration(q.ServiceLevel)
+	}
+	return out
 }

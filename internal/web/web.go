@@ -93,6 +93,11 @@ type Options struct {
 	// Tokens may call the API, each with its role. No token, no access:
 	// every endpoint but /healthz and /metrics needs one.
 	Tokens []Token
+	// Reports and Scores serve GET /api/v1/reports/queues; SLTargets are
+	// the queues' service-level thresholds.
+	Reports   Reports
+	Scores    Scores
+	SLTargets map[string]time.Duration
 	// AgentPassword, if set, lets agents authenticate with their SIP user
 	// and password (HTTP Basic) as RoleAgent.
 	AgentPassword func(id string) (string, bool)
@@ -152,6 +157,9 @@ func Handler(opts Options) http.Handler {
 	}
 	if opts.Feedback != nil {
 		mux.HandleFunc("GET /api/v1/feedback/summary", a.require(sup, a.feedbackSummary))
+	}
+	if opts.Reports != nil {
+		mux.HandleFunc("GET /api/v1/reports/queues", a.require(sup, a.queueReport))
 	}
 	if opts.Pages != nil {
 		opts.Pages(mux, a.Authorize)
