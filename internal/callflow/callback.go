@@ -75,6 +75,16 @@ func (a *ACD) callBack(ctx context.Context, sc queue.StartCallback, p pendingCal
 		return
 	}
 	rec.AnsweredAt = a.opts.Now()
+	a.jr.add(ctx, &timeline.Event{
+		Customer: p.custID, At: rec.StartedAt, Kind: timeline.KindCallStarted, CallID: id, Queue: sc.Queue,
+		Summary: "Called back on " + number, Data: map[string]any{"callback_of": sc.Call, "number": number},
+	})
+	defer func() {
+		a.jr.add(ctx, &timeline.Event{
+			Customer: p.custID, At: rec.EndedAt, Kind: timeline.KindHungUp, CallID: id, Queue: sc.Queue,
+			Summary: "Callback ended: " + rec.Outcome, Data: map[string]any{"outcome": rec.Outcome, "end_reason": rec.EndReason},
+		})
+	}()
 	w := &waiter{
 		id: sc.Call, party: party, customer: p.customer, custID: p.custID, queue: sc.Queue,
 		events: make(chan waitEvent, 4), rec: rec.Queueing,
