@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs contactd's whole test suite, installing what the tests need first:
 # Debian packages for the real SIP peers, prompts, PostgreSQL, promtool (to
-# check /metrics) and Chromium (the pages' browser tests), and the
-# Go modules.
+# check /metrics), Chromium (the pages' browser tests) and sipvicious (scans),
+# and the Go modules.
 # Usage: scripts/test.sh [extra go test flags]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 
 # binary:package pairs the tests drive.
-pairs=(sipp:sip-tester baresip:baresip-core espeak-ng:espeak-ng sox:sox promtool:prometheus chromium:chromium)
+pairs=(sipp:sip-tester baresip:baresip-core espeak-ng:espeak-ng sox:sox promtool:prometheus chromium:chromium svmap:sipvicious)
 [ "$local_pg" -eq 0 ] || pairs+=(pg_ctlcluster:postgresql)
 need=()
 for pair in "${pairs[@]}"; do

@@ -79,6 +79,9 @@ type SIP struct {
 	// Advertise is the IP put in Contact and SDP when Listen is 0.0.0.0.
 	Advertise string `yaml:"advertise"`
 	UserAgent string `yaml:"user_agent"`
+	// Limits guard against floods and password guessing, per source
+	// address.
+	Limits SIPLimits `yaml:"limits"`
 }
 
 // HTTP is the API's listening side.
@@ -322,6 +325,7 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 	c.checkQueues(add, line)
 	c.checkFeedback(add, line)
 	c.checkAccess(add, line)
+	c.checkLimits(add, line)
 	c.checkDatabase(add, line)
 
 	ivrCfg, errs := ivr.Decode(doc)

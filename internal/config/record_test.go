@@ -96,3 +96,19 @@ customers:
 		t.Errorf("a queue without a survey got one")
 	}
 }
+
+func TestSIPLimits(t *testing.T) {
+	_, err := config.Parse([]byte("sip:\n  limits:\n    invite_per_second: -3\n    trusted: [10.0.0.0/8, not-an-ip]\n"+menus), "c.yaml", fstest.MapFS{}, nil)
+	for _, want := range []string{"c.yaml:3: sip.limits.invite_per_second:", "c.yaml:4: sip.limits.trusted[1]: \"not-an-ip\""} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("got %v, want %q", err, want)
+		}
+	}
+	c, err := config.Parse([]byte("sip:\n  limits:\n    ban_for: 30m\n    trusted: [10.0.0.0/8, 192.0.2.1]\n"+menus), "c.yaml", fstest.MapFS{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.SIP.Limits.TrustedPrefixes(); len(got) != 2 || got[1].String() != "192.0.2.1/32" || time.Duration(c.SIP.Limits.BanFor) != 30*time.Minute {
+		t.Errorf("limits: got %v ban %v, want two prefixes and 30m", got, c.SIP.Limits.BanFor)
+	}
+}

@@ -175,6 +175,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		Registrar:  s.registrar,
 		Logger:     log,
 		Registerer: s.reg,
+		Guard: sipua.GuardOptions{
+			InvitePerSecond: cfg.SIP.Limits.InvitePerSecond, RegisterPerSecond: cfg.SIP.Limits.RegisterPerSecond,
+			Burst: cfg.SIP.Limits.Burst, BanAfter: cfg.SIP.Limits.BanAfter, BanFor: time.Duration(cfg.SIP.Limits.BanFor),
+			Trusted: cfg.SIP.Limits.TrustedPrefixes(),
+		},
 	}, flow)
 	if err != nil {
 		db.Close()

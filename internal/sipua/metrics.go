@@ -10,6 +10,7 @@ type metrics struct {
 	requests  *prometheus.CounterVec
 	responses *prometheus.CounterVec
 	active    prometheus.Gauge
+	dropped   *prometheus.CounterVec
 	// RTP of legs that have ended, counted once per leg at its end.
 	rtpPackets *prometheus.CounterVec
 	rtpLost    prometheus.Counter
@@ -30,6 +31,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "contactd_sip_active_calls",
 			Help: "Native SIP calls up right now.",
 		}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contactd_sip_requests_refused_total",
+			Help: "SIP requests refused by the per-address guard: rate_limited (answered 503) or banned (dropped).",
+		}, []string{"reason"}),
 		rtpPackets: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "contactd_rtp_packets_total",
 			Help: "RTP packets of ended call legs (callers' and agents'), by direction.",
@@ -44,7 +49,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.responses, m.active, m.rtpPackets, m.rtpLost, m.rtpLate)
+		reg.MustRegister(m.requests, m.responses, m.active, m.dropped, m.rtpPackets, m.rtpLost, m.rtpLate)
 	}
 	return m
 }

@@ -316,6 +316,9 @@ func (r *Registrar) handle(s *Server, req *sip.Request, tx sip.ServerTransaction
 			// Unknown users and wrong passwords get the same answer, so a
 			// scanner cannot tell which users exist.
 			r.log.Warn("register: authentication failed", "user", user, "source", req.Source())
+			if s.guard.authFailed(sourceIP(req)) {
+				r.log.Warn("register: source banned after repeated authentication failures", "source", req.Source(), "ban", s.guard.opts.BanFor.String())
+			}
 		}
 		s.respond(tx, req, 401, "Unauthorized", sip.NewHeader("WWW-Authenticate", r.challenge(v == authStale).String()))
 		return

@@ -45,6 +45,9 @@ type Options struct {
 	Logger    *slog.Logger
 	// Registerer receives the SIP metrics; nil means none.
 	Registerer prometheus.Registerer
+	// Guard limits each source address's request rates and bans password
+	// guessers.
+	Guard GuardOptions
 }
 
 // Server is a running SIP endpoint.
@@ -60,6 +63,7 @@ type Server struct {
 	udp     net.PacketConn
 	tcp     net.Listener
 	metrics *metrics
+	guard   *sourceGuard
 
 	mu       sync.Mutex
 	legs     map[string]*Leg    // by dialog id
@@ -86,7 +90,7 @@ func New(opts Options, handler CallHandler) (*Server, error) {
 	if len(opts.Transports) == 0 {
 		opts.Transports = []string{"udp", "tcp"}
 	}
-	s := &Server{opts: opts, log: log, handler: handler, legs: map[string]*Leg{}, outLegs: map[string]*OutLeg{}, metrics: newMetrics(opts.Registerer)}
+	s := &Server{opts: opts, log: log, handler: handler, legs: map[string]*Leg{}, outLegs: map[string]*OutLeg{}, metrics: newMetrics(opts.Registerer), guard: newSourceGuard(opts.Guard)}
 	s.callCtx, s.cancelCall = context.WithCancel(context.Background())
 	if err := s.listen(); err != nil {
 		return nil, err
@@ -255,6 +259,17 @@ func (s *Server) ActiveCalls() int {
 func (s *Server) count(h sipgo.RequestHandler) sipgo.RequestHandler {
 	return func(req *sip.Request, tx sip.ServerTransaction) {
 		s.metrics.requests.WithLabelValues(string(req.Method)).Inc()
+		switch s.guard.check(sourceIP(req), string(req.Method)) {
+		case banned:
+			// No answer at all: a banned scanner learns nothing, not even
+			// that something listens.
+			s.metrics.dropped.WithLabelValues("banned").Inc()
+			return
+		case limited:
+			s.metrics.dropped.WithLabelValues("rate_limited").Inc()
+			s.respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", "5"))
+			return
+		}
 		if missing := missingHeader(req); missing != "" {
 			s.log.Debug("bad request", "method", string(req.Method), "missing", missing)
 			s.respond(tx, req, 400, "Bad Request - Missing "+missing)
@@ -262,6 +277,15 @@ func (s *Server) count(h sipgo.RequestHandler) sipgo.RequestHandler {
 		}
 		h(req, tx)
 	}
+}
+
+// sourceIP is the address a request came from (its transport's peer).
+func sourceIP(req *sip.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
 }
 
 func missingHeader(req *sip.Request) string {
