@@ -275,6 +275,21 @@ func (s *Server) count(h sipgo.RequestHandler) sipgo.RequestHandler {
 			s.respond(tx, req, 400, "Bad Request - Missing "+missing)
 			return
 		}
+		if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
+			s.log.Debug("bad request", "method", string(req.Method), "version", req.SipVersion)
+			res := sip.NewResponseFromRequest(req, 505, "Version Not Supported", nil)
+			res.SipVersion = "SIP/2.0"
+			s.metrics.responses.WithLabelValues(string(req.Method), "505").Inc()
+			tx.Respond(res)
+			return
+		}
+		// RFC 3261 8.1.1.5: CSeq names the request's own method (ACK and
+		// CANCEL carry the INVITE's number, not its method).
+		if m := req.CSeq().MethodName; m != req.Method {
+			s.log.Debug("bad request", "method", string(req.Method), "cseq_method", string(m))
+			s.respond(tx, req, 400, "Bad Request - CSeq Method Mismatch")
+			return
+		}
 		h(req, tx)
 	}
 }
