@@ -31,6 +31,8 @@ type sippProc struct {
 	dir  string // its logs
 	done chan struct{}
 	code int // valid once done is closed
+	// cancel kills the process.
+	cancel context.CancelFunc
 }
 
 // startSIPp starts SIPp with args; -log_file, -error_file and -message_file
@@ -46,6 +48,7 @@ func startSIPp(t *testing.T, name string, args ...string) *sippProc {
 		"-trace_msg", "-message_file", filepath.Join(p.dir, "messages.log"),
 	)
 	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir, _ = os.Getwd()
 	var out bytes.Buffer
