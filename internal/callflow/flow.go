@@ -329,6 +329,12 @@ func (c *call) play(ctx context.Context, p ivr.Play) {
 // logged and skipped so that the caller still moves through the menu.
 func (c *call) playPrompts(ctx context.Context, prompts []ivr.Prompt) error {
 	for _, p := range prompts {
+		if ok, err := playSound(ctx, c.leg, p); ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		audio, err := c.flow.opts.Prompts.Load(ctx, refOf(p))
 		if err != nil {
 			if ctx.Err() != nil {

@@ -89,6 +89,12 @@ func nonZero(ps []ivr.Prompt) []ivr.Prompt {
 // party gone, bridged).
 func playAll(ctx context.Context, lib Prompts, party Party, prompts []ivr.Prompt, log *slog.Logger) error {
 	for _, p := range nonZero(prompts) {
+		if ok, err := playSound(ctx, party, p); ok {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		audio, err := lib.Load(ctx, refOf(p))
 		if err != nil {
 			if ctx.Err() != nil {

@@ -62,6 +62,9 @@ type Config struct {
 	Feedback Feedback          `yaml:"feedback"`
 	// Database is where records are kept (default: SQLite under data_dir).
 	Database Database `yaml:"database"`
+	// Backend is native (contactd's own SIP, the default) or asterisk.
+	Backend  string   `yaml:"backend"`
+	Asterisk Asterisk `yaml:"asterisk"`
 
 	IVR *ivr.Config `yaml:"-"`
 
@@ -325,6 +328,7 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 	c.checkQueues(add, line)
 	c.checkFeedback(add, line)
 	c.checkAccess(add, line)
+	c.checkAsterisk(add, line)
 	c.checkLimits(add, line)
 	c.checkDatabase(add, line)
 

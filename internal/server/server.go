@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,9 @@ import (
 // need espeak-ng.
 func PromptChecker(synth *prompt.Synth) func(c *config.Config, p ivr.Prompt) error {
 	return func(c *config.Config, p ivr.Prompt) error {
+		if c.Backend == config.BackendAsterisk && strings.HasPrefix(p.File, callflow.SoundPrefix) {
+			return nil // one of Asterisk's sounds: Asterisk knows
+		}
 		lib := prompt.NewLibrary(prompt.LibraryOptions{FS: c.FS, Synth: synth})
 		return lib.Check(prompt.Ref{File: p.File, Text: p.Text, Voice: p.Voice, Dir: p.Dir})
 	}
@@ -50,7 +54,8 @@ type Server struct {
 	cfg       *config.Config
 	log       *slog.Logger
 	db        interface{ Close() error }
-	sip       *sipua.Server
+	sip       *sipua.Server // nil with the asterisk backend
+	calls     callSource    // sip, or the asterisk backend
 	http      *http.Server
 	httpL     net.Listener
 	reg       *prometheus.Registry
@@ -117,7 +122,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	link := timelineLink(cfg, s.HTTPAddr)
 	s.acd = callflow.NewACD(callflow.ACDOptions{
 		Engine:       eng,
-		Bridger:      sipBridger{opts: media.BridgeOptions{Logger: log}},
+		Bridger:      bridgerFor(cfg, log),
 		Records:      calls,
 		Queues:       queues,
 		WaitPrompts:  waitPrompts,
@@ -158,45 +163,56 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	}, dir)
 	dir.reg = s.registrar
 
-	lo, hi, err := config.ParsePortRange(cfg.Media.RTPPorts)
-	if err != nil {
-		db.Close()
-		return nil, err
+	if cfg.Backend == config.BackendAsterisk {
+		ab, err := s.newAsterisk(cfg, flow)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.calls = ab
+		s.acd.SetDialer(ab)
+	} else {
+		lo, hi, err := config.ParsePortRange(cfg.Media.RTPPorts)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.sip, err = sipua.New(sipua.Options{
+			Listen:     cfg.SIP.Listen,
+			Transports: cfg.SIP.Transports,
+			Advertise:  cfg.SIP.Advertise,
+			UserAgent:  cfg.SIP.UserAgent,
+			Media: media.SessionOptions{
+				Ports:             media.PortRange{Min: lo, Max: hi},
+				InactivityTimeout: time.Duration(cfg.Media.RTPTimeout),
+			},
+			Registrar:  s.registrar,
+			Logger:     log,
+			Registerer: s.reg,
+			Guard: sipua.GuardOptions{
+				InvitePerSecond: cfg.SIP.Limits.InvitePerSecond, RegisterPerSecond: cfg.SIP.Limits.RegisterPerSecond,
+				Burst: cfg.SIP.Limits.Burst, BanAfter: cfg.SIP.Limits.BanAfter, BanFor: time.Duration(cfg.SIP.Limits.BanFor),
+				Trusted: cfg.SIP.Limits.TrustedPrefixes(),
+			},
+		}, flow)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.acd.SetDialer(sipDialer{sip: s.sip})
+		s.calls = s.sip
 	}
-	s.sip, err = sipua.New(sipua.Options{
-		Listen:     cfg.SIP.Listen,
-		Transports: cfg.SIP.Transports,
-		Advertise:  cfg.SIP.Advertise,
-		UserAgent:  cfg.SIP.UserAgent,
-		Media: media.SessionOptions{
-			Ports:             media.PortRange{Min: lo, Max: hi},
-			InactivityTimeout: time.Duration(cfg.Media.RTPTimeout),
-		},
-		Registrar:  s.registrar,
-		Logger:     log,
-		Registerer: s.reg,
-		Guard: sipua.GuardOptions{
-			InvitePerSecond: cfg.SIP.Limits.InvitePerSecond, RegisterPerSecond: cfg.SIP.Limits.RegisterPerSecond,
-			Burst: cfg.SIP.Limits.Burst, BanAfter: cfg.SIP.Limits.BanAfter, BanFor: time.Duration(cfg.SIP.Limits.BanFor),
-			Trusted: cfg.SIP.Limits.TrustedPrefixes(),
-		},
-	}, flow)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	s.acd.SetDialer(sipDialer{sip: s.sip})
 
 	s.httpL, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
-		s.sip.Close()
+		s.calls.Close()
 		db.Close()
 		return nil, fmt.Errorf("http listen %s: %w", cfg.HTTP.Listen, err)
 	}
 	tokens, err := apiTokens(cfg, log)
 	if err != nil {
 		s.httpL.Close()
-		s.sip.Close()
+		s.calls.Close()
 		db.Close()
 		return nil, err
 	}
@@ -222,7 +238,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s.http = &http.Server{Handler: web.Handler(wopts), ReadHeaderTimeout: 10 * time.Second}
 	if err := s.listenOpen(cfg, wopts); err != nil {
 		s.httpL.Close()
-		s.sip.Close()
+		s.calls.Close()
 		db.Close()
 		return nil, err
 	}
@@ -274,7 +290,12 @@ type openListener struct {
 }
 
 // SIPAddr is where SIP listens.
-func (s *Server) SIPAddr() netip.AddrPort { return s.sip.Addr() }
+func (s *Server) SIPAddr() netip.AddrPort {
+	if s.sip == nil {
+		return netip.AddrPort{}
+	}
+	return s.sip.Addr()
+}
 
 // SIP is the native SIP side, for dialling out.
 func (s *Server) SIP() *sipua.Server { return s.sip }
@@ -305,7 +326,7 @@ func (s *Server) Start() {
 	}()
 	go func() {
 		defer s.wg.Done()
-		if err := s.sip.Serve(ctx); err != nil {
+		if err := s.calls.Serve(ctx); err != nil {
 			s.errc <- err
 		}
 	}()
@@ -324,7 +345,11 @@ func (s *Server) Start() {
 			}
 		}()
 	}
-	s.log.Info("contactd started", "sip", s.SIPAddr().String(), "http", s.HTTPAddr(), "data", s.cfg.DataDir)
+	if s.sip != nil {
+		s.log.Info("contactd started", "backend", "native", "sip", s.SIPAddr().String(), "http", s.HTTPAddr(), "data", s.cfg.DataDir)
+	} else {
+		s.log.Info("contactd started", "backend", s.cfg.Backend, "ari", s.cfg.Asterisk.URL, "http", s.HTTPAddr(), "data", s.cfg.DataDir)
+	}
 }
 
 // Err reports a listener that failed.
@@ -336,25 +361,25 @@ func (s *Server) draining() bool { return s.drain.Load() }
 // until ctx is done; then it hangs up whatever is left.
 func (s *Server) Drain(ctx context.Context) error {
 	s.drain.Store(true)
-	s.sip.Drain()
-	s.log.Info("draining: new calls are refused", "active_calls", s.sip.ActiveCalls())
-	err := s.sip.Wait(ctx)
+	s.calls.Drain()
+	s.log.Info("draining: new calls are refused", "active_calls", s.calls.ActiveCalls())
+	err := s.calls.Wait(ctx)
 	if err != nil {
-		s.log.Warn("drain timeout: hanging up remaining calls", "active_calls", s.sip.ActiveCalls())
-		s.sip.HangupAll()
+		s.log.Warn("drain timeout: hanging up remaining calls", "active_calls", s.calls.ActiveCalls())
+		s.calls.HangupAll()
 		// Give the hung-up calls a moment to write their records.
 		wctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
-		s.sip.Wait(wctx)
+		s.calls.Wait(wctx)
 	}
 	return err
 }
 
 // Close stops everything. Calls still up are hung up.
 func (s *Server) Close() error {
-	s.sip.HangupAll()
+	s.calls.HangupAll()
 	wctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	s.sip.Wait(wctx)
+	s.calls.Wait(wctx)
 	cancel()
 	if s.stop != nil {
 		s.stop()
@@ -365,7 +390,7 @@ func (s *Server) Close() error {
 	for _, o := range s.open {
 		o.srv.Shutdown(hctx)
 	}
-	s.sip.Close()
+	s.calls.Close()
 	s.wg.Wait()
 	return s.db.Close()
 }
