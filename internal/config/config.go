@@ -85,6 +85,8 @@ type SIP struct {
 	// Limits guard against floods and password guessing, per source
 	// address.
 	Limits SIPLimits `yaml:"limits"`
+	// TLS also takes SIP over TLS (sips:) when a certificate is given.
+	TLS TLS `yaml:"tls"`
 }
 
 // HTTP is the API's listening side.
@@ -100,6 +102,8 @@ type HTTP struct {
 	// unset, Listen serves them, also without a token.
 	HealthListen  string `yaml:"health_listen"`
 	MetricsListen string `yaml:"metrics_listen"`
+	// TLS serves HTTPS on Listen when a certificate is given.
+	TLS TLS `yaml:"tls"`
 }
 
 // Media configures RTP.
@@ -330,6 +334,7 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 	c.checkAccess(add, line)
 	c.checkAsterisk(add, line)
 	c.checkLimits(add, line)
+	c.checkTLS(add, line)
 	c.checkDatabase(add, line)
 
 	ivrCfg, errs := ivr.Decode(doc)

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -177,7 +178,21 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 			db.Close()
 			return nil, err
 		}
+		var sipTLS *tls.Config
+		tlsListen := cfg.SIP.TLS.Listen
+		if cfg.SIP.TLS.Enabled() {
+			if sipTLS, err = cfg.SIP.TLS.Load(cfg.Dir()); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("sip tls: %w", err)
+			}
+			if tlsListen == "" {
+				host, _, _ := net.SplitHostPort(cfg.SIP.Listen)
+				tlsListen = net.JoinHostPort(host, "5061")
+			}
+		}
 		s.sip, err = sipua.New(sipua.Options{
+			TLS:        sipTLS,
+			TLSListen:  tlsListen,
 			Listen:     cfg.SIP.Listen,
 			Transports: cfg.SIP.Transports,
 			Advertise:  cfg.SIP.Advertise,
@@ -236,6 +251,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		Logger:        log,
 	}
 	s.http = &http.Server{Handler: web.Handler(wopts), ReadHeaderTimeout: 10 * time.Second}
+	if cfg.HTTP.TLS.Enabled() {
+		conf, err := cfg.HTTP.TLS.Load(cfg.Dir())
+		if err != nil {
+			s.httpL.Close()
+			s.calls.Close()
+			db.Close()
+			return nil, fmt.Errorf("http tls: %w", err)
+		}
+		s.httpL = tls.NewListener(s.httpL, conf)
+	}
 	if err := s.listenOpen(cfg, wopts); err != nil {
 		s.httpL.Close()
 		s.calls.Close()

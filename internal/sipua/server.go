@@ -5,6 +5,7 @@ package sipua
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,10 @@ type Options struct {
 	// Guard limits each source address's request rates and bans password
 	// guessers.
 	Guard GuardOptions
+	// TLS, if set, also takes SIP over TLS on TLSListen (host:port; port 0
+	// picks a free one).
+	TLS       *tls.Config
+	TLSListen string
 }
 
 // Server is a running SIP endpoint.
@@ -62,6 +67,7 @@ type Server struct {
 	port    int
 	udp     net.PacketConn
 	tcp     net.Listener
+	tlsL    net.Listener
 	metrics *metrics
 	guard   *sourceGuard
 
@@ -183,7 +189,24 @@ func (s *Server) listen() error {
 		}
 	}
 	s.port = port
+	if s.opts.TLS != nil {
+		l, err := tls.Listen("tcp", s.opts.TLSListen, s.opts.TLS)
+		if err != nil {
+			s.closeListeners()
+			return fmt.Errorf("sip listen tls %s: %w", s.opts.TLSListen, err)
+		}
+		s.tlsL = l
+	}
 	return nil
+}
+
+// TLSAddr is where SIP over TLS listens; invalid without TLS.
+func (s *Server) TLSAddr() netip.AddrPort {
+	if s.tlsL == nil {
+		return netip.AddrPort{}
+	}
+	ap, _ := netip.ParseAddrPort(s.tlsL.Addr().String())
+	return ap
 }
 
 func (s *Server) closeListeners() {
@@ -193,6 +216,9 @@ func (s *Server) closeListeners() {
 	if s.tcp != nil {
 		s.tcp.Close()
 	}
+	if s.tlsL != nil {
+		s.tlsL.Close()
+	}
 }
 
 // Addr is the address SIP listens on, e.g. 127.0.0.1:5060.
@@ -201,12 +227,16 @@ func (s *Server) Addr() netip.AddrPort { return netip.AddrPortFrom(s.host, uint1
 // Serve answers SIP until ctx ends, then closes the listeners. Calls still up
 // are not touched: use Drain and HangupAll.
 func (s *Server) Serve(ctx context.Context) error {
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if s.udp != nil {
 		go func() { errc <- s.srv.ServeUDP(s.udp) }()
 	}
 	if s.tcp != nil {
 		go func() { errc <- s.srv.ServeTCP(s.tcp) }()
+	}
+	if s.tlsL != nil {
+		go func() { errc <- s.srv.ServeTLS(s.tlsL) }()
+		s.log.Info("sip listening over tls", "addr", s.tlsL.Addr().String())
 	}
 	s.log.Info("sip listening", "addr", s.Addr().String(), "transports", strings.Join(s.opts.Transports, ","))
 	select {
