@@ -74,4 +74,12 @@ func TestScannersLearnNothing(t *testing.T) {
 	if a := c.agentViews()["alice"]; a.Registered {
 		t.Errorf("alice registered from a banned address")
 	}
+	// Secrets never reach the log: neither the passwords tried nor the
+	// real one, nor the API token the test used.
+	logs := c.logs.String()
+	for _, secret := range []string{"alice-demo", "guess7", testToken} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("contactd's log contains the secret %q", secret)
+		}
+	}
 }
