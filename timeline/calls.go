@@ -78,7 +78,10 @@ func NewCalls(db *sql.DB) *Calls { return &Calls{db: db} }
 // Start writes the record of a call that has just arrived, so that it exists
 // even if contactd dies before the call ends.
 func (s *Calls) Start(ctx context.Context, c *Call) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO calls (id, caller, dialled, menu, started_at, transport, customer) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	// ON CONFLICT: writing a start again (a retry from the spool) is a
+	// no-op rather than an error.
+	_, err := s.db.ExecContext(ctx, `INSERT INTO calls (id, caller, dialled, menu, started_at, transport, customer) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (id) DO NOTHING`,
 		c.ID, c.Caller, c.Dialled, c.Menu, micros(c.StartedAt), c.Transport, c.Customer)
 	if err != nil {
 		return fmt.Errorf("start call %s: %w", c.ID, err)

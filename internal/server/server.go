@@ -29,6 +29,7 @@ import (
 	"github.com/contactd/contactd/internal/media"
 	"github.com/contactd/contactd/internal/prompt"
 	"github.com/contactd/contactd/internal/sipua"
+	"github.com/contactd/contactd/internal/spool"
 	"github.com/contactd/contactd/internal/store"
 	"github.com/contactd/contactd/internal/web"
 	"github.com/contactd/contactd/ivr"
@@ -65,6 +66,7 @@ type Server struct {
 	acd       *callflow.ACD
 	recorder  *recording.Recorder
 	live      *live.Hub
+	spool     *spool.Spool
 	open      []openListener // /healthz and /metrics on their own addresses
 
 	wg    sync.WaitGroup
@@ -88,6 +90,18 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	}
 	s.db = db
 	calls := timeline.NewCalls(db)
+	// Call records go through a spool, so a database outage costs none.
+	sp, err := spool.New(spool.Options{Path: filepath.Join(cfg.DataDir, "spool", "calls.jsonl"), Store: calls, Logger: log})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if sp.Pending() > 0 {
+		if err := sp.Flush(ctx); err != nil {
+			log.Warn("spool: call records still wait for the database", "records", sp.Pending(), "err", err)
+		}
+	}
+	s.spool = sp
 	if n, err := calls.CloseInterrupted(ctx, time.Now()); err != nil {
 		db.Close()
 		return nil, err
@@ -124,7 +138,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 	s.acd = callflow.NewACD(callflow.ACDOptions{
 		Engine:       eng,
 		Bridger:      bridgerFor(cfg, log),
-		Records:      calls,
+		Records:      sp,
 		Queues:       queues,
 		WaitPrompts:  waitPrompts,
 		Prompts:      lib,
@@ -144,7 +158,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, er
 		Queues:  queues,
 		ACD:     s.acd,
 		Prompts: lib,
-		Records: calls,
+		Records: sp,
 		Priorities: callflow.Priorities{
 			Rules:    queue.PriorityRules{VIP: cfg.ACD.VIP, RepeatWithin: time.Duration(cfg.ACD.RepeatWithin), RepeatBoost: cfg.ACD.RepeatBoost},
 			LastCall: events.LastContact,
@@ -345,6 +359,11 @@ func (s *Server) Start() {
 		defer s.wg.Done()
 		s.recorder.RunRetention(ctx, time.Hour, time.Duration(s.cfg.Recording.Retention))
 	}()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.spool.Run(ctx)
+	}()
 	go func() {
 		defer s.wg.Done()
 		s.registrar.Run(ctx, time.Second)
@@ -417,5 +436,12 @@ func (s *Server) Close() error {
 	}
 	s.calls.Close()
 	s.wg.Wait()
+	if s.spool.Pending() > 0 {
+		fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if err := s.spool.Flush(fctx); err != nil {
+			s.log.Warn("spool: call records left for the next start", "records", s.spool.Pending(), "err", err)
+		}
+		cancel()
+	}
 	return s.db.Close()
 }
