@@ -2,6 +2,7 @@
 //
 //	contactd serve [-config FILE] [-sip-listen HOST:PORT] [-http-listen HOST:PORT] [-data DIR]
 //	contactd check -config FILE
+//	contactd simulate -scenario FILE [-json OUT] [-strategies a,b]
 //	contactd version
 package main
 
@@ -16,6 +17,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/contactd/contactd/internal/demo"
 	"github.com/contactd/contactd/internal/prompt"
 	"github.com/contactd/contactd/internal/server"
+	"github.com/contactd/contactd/internal/sim"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; without
@@ -37,6 +40,7 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `usage:
   contactd serve [-config FILE] [-sip-listen HOST:PORT] [-http-listen HOST:PORT] [-data DIR]
   contactd check -config FILE
+  contactd simulate -scenario FILE [-json OUT] [-strategies a,b]
   contactd version
 `)
 }
@@ -51,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "check":
 		return check(args[1:], stdout, stderr)
+	case "simulate":
+		return simulate(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "contactd", versionString())
 		return 0
@@ -100,6 +106,56 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", *path)
+	return 0
+}
+
+// simulate runs a wait-time simulation scenario (internal/sim) and prints
+// the report, optionally writing it as JSON too.
+func simulate(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("scenario", "", "scenario file (YAML)")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
+	strategies := fs.String("strategies", "", "comma-separated names of the scenario's strategies to run (default: all)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *path == "" {
+		fmt.Fprintln(stderr, "contactd simulate: -scenario FILE is required")
+		return 2
+	}
+	sc, err := sim.Load(*path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	var names []string
+	if *strategies != "" {
+		names = strings.Split(*strategies, ",")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	rep, err := sim.Run(sc, sim.Options{Strategies: names, Logger: log})
+	if err != nil {
+		fmt.Fprintln(stderr, "contactd simulate:", err)
+		return 1
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		fmt.Fprintln(stderr, "contactd simulate:", err)
+		return 1
+	}
+	if *jsonOut != "" {
+		f, err := os.Create(*jsonOut)
+		if err == nil {
+			err = rep.WriteJSON(f)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "contactd simulate: write json:", err)
+			return 1
+		}
+	}
 	return 0
 }
 
