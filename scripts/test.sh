@@ -61,3 +61,7 @@ fi
 go mod download
 go vet ./...
 go test -race -count=1 -timeout 25m "$@" ./...
+# The queue simulator against Erlang C and Erlang A with millions of calls,
+# enough for 2% where feasible (docs/performance.md): minutes, so without
+# the race detector, which the run above already applied to this code.
+go test -count=1 -timeout 20m -run 'TestSimulatedErlang' ./internal/sim -args -sim.long
