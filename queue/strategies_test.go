@@ -2,6 +2,7 @@ package queue
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -222,4 +223,24 @@ func TestFailedAgentTakesNextCall(t *testing.T) {
 	check(t, "c1 keeps its place", pos, 1)
 	check(t, "retry due while a is busy", routing(h.e.Tick(at(21))), "")
 	check(t, "a answers c2 and is free again", routing(h.talk(at(17), "c2", "a", time.Minute)), "offer c1>a")
+}
+
+// Ring-all rings at most RingAllMax phones, the longest idle first.
+func TestRingAllRingsAtMostTheLongestIdle(t *testing.T) {
+	var ids []string
+	for i := range RingAllMax + 10 {
+		ids = append(ids, fmt.Sprintf("a%03d", i))
+	}
+	h := newHarness(t, oneQueue(QueueConfig{Strategy: RingAll}, ids...))
+	// Logged in one second apart, in reverse: the last id is idle longest.
+	for i := range ids {
+		h.login(at(i), ids[len(ids)-1-i])
+	}
+	got := strings.Split(offered(h.enqueue(at(len(ids)+1), "c1", "support", 5)), ",")
+	if len(got) != RingAllMax {
+		t.Fatalf("phones rung: got %d, want %d", len(got), RingAllMax)
+	}
+	if got[0] != ids[len(ids)-1] || got[RingAllMax-1] != ids[10] {
+		t.Errorf("rung: first %s last %s, want %s (idle longest) to %s", got[0], got[RingAllMax-1], ids[len(ids)-1], ids[10])
+	}
 }
