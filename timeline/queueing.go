@@ -52,6 +52,9 @@ type Queueing struct {
 	// contactd at the end of the conversation.
 	CallerRTP *RTPCount `json:"caller_rtp,omitempty"`
 	AgentRTP  *RTPCount `json:"agent_rtp,omitempty"`
+	// AgentEndReason is why the agent's leg ended: remote_hangup (the
+	// agent hung up), rtp_timeout (their audio stopped), hangup (ours).
+	AgentEndReason string `json:"agent_end_reason,omitempty"`
 }
 
 // Offer is one attempt to hand the call to an agent or external number.

@@ -408,6 +408,7 @@ func (a *ACD) talk(ctx context.Context, w *waiter, peer Party, t queue.Target) {
 	}
 	a.mu.Lock()
 	w.rec.CallerRTP, w.rec.AgentRTP = rtpCount(w.party), rtpCount(peer)
+	w.rec.AgentEndReason = peer.EndReason()
 	a.mu.Unlock()
 	// The agent is free (or in wrap-up) while the caller answers the survey.
 	a.apply(func(now time.Time) []queue.Action { return a.eng.CallEnded(now, w.id) })

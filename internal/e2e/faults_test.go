@@ -4,6 +4,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/contactd/contactd/internal/config"
+	"github.com/contactd/contactd/internal/demo"
 )
 
 // An agent's phone that answers 503, or that has vanished (its port is
@@ -62,5 +65,38 @@ func (p *sippProc) kill() {
 	case <-p.done:
 	case <-time.After(10 * time.Second):
 		p.t.Fatalf("sipp %s did not stop", p.name)
+	}
+}
+
+// The agent's audio stops (their phone answered but sends no RTP): after
+// the RTP timeout contactd hangs the agent up, then the caller, and the
+// record says why the agent's leg ended.
+func TestAgentRTPStopsHangsUpAndSaysWhy(t *testing.T) {
+	t.Parallel()
+	q := queueConfig{agents: aliceSupport}
+	c := startContactd(t, q.yaml(), demo.FS(), func(cfg *config.Config) {
+		cfg.Media.RTPTimeout = config.Duration(4 * time.Second)
+	})
+	alice := c.startSIPpAgent(phone{name: "alice", password: "alice-demo", scenario: "agent_silent.xml"})
+	if code := c.runSIPp(sippRun{scenario: "caller_queue1.xml", caller: "8101"}); code != 0 {
+		t.Fatalf("caller: sipp exit code %d, want 0 (BYE from contactd)", code)
+	}
+	if code := alice.wait(); code != 0 {
+		t.Errorf("alice's phone: sipp exit code %d, want 0 (BYE from contactd after the RTP timeout)", code)
+	}
+	call := c.waitInbound("8101")
+	checkAnswered(t, call, "support", "alice")
+	var rec struct {
+		Queueing struct {
+			AgentEndReason string  `json:"agent_end_reason"`
+			TalkSeconds    float64 `json:"talk_seconds"`
+		} `json:"queueing"`
+	}
+	c.getJSON("/api/v1/calls/"+call.ID, &rec)
+	if rec.Queueing.AgentEndReason != "rtp_timeout" {
+		t.Errorf("agent's leg ended: got %q, want rtp_timeout", rec.Queueing.AgentEndReason)
+	}
+	if s := rec.Queueing.TalkSeconds; s < 3 || s > 8 {
+		t.Errorf("talk: got %.1f s, want about the 4 s RTP timeout", s)
 	}
 }
