@@ -254,7 +254,7 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, &Error{Problems: []string{yamlProblem(name, err)}}
+		return nil, &Error{Problems: []string{YAMLProblem(name, err)}}
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, &Error{Problems: []string{fmt.Sprintf("%s:1: (root): want a mapping of settings", name)}}
@@ -268,10 +268,10 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			for _, e := range te.Errors {
-				problems = append(problems, typeProblem(name, e))
+				problems = append(problems, TypeProblem(name, e))
 			}
 		} else {
-			problems = append(problems, yamlProblem(name, err))
+			problems = append(problems, YAMLProblem(name, err))
 		}
 	}
 	c.applyDefaults()
@@ -385,7 +385,7 @@ func Parse(b []byte, name string, fsys fs.FS, checkPrompt func(c *Config, p ivr.
 		}
 	}
 	if len(problems) > 0 {
-		sort.SliceStable(problems, func(i, j int) bool { return problemLine(problems[i]) < problemLine(problems[j]) })
+		sort.SliceStable(problems, func(i, j int) bool { return ProblemLine(problems[i]) < ProblemLine(problems[j]) })
 		return nil, &Error{Problems: problems}
 	}
 	return c, nil
@@ -467,8 +467,8 @@ func fieldPath(field string) []string {
 	return out
 }
 
-// problemLine is the line number in "file:line: ...", for sorting.
-func problemLine(p string) int {
+// ProblemLine is the line number in "file:line: ...", for sorting.
+func ProblemLine(p string) int {
 	_, rest, _ := strings.Cut(p, ":")
 	n, _, _ := strings.Cut(rest, ":")
 	v, _ := strconv.Atoi(n)
@@ -527,8 +527,8 @@ var (
 	reNotFound = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 )
 
-// typeProblem rewrites one of yaml.v3's type errors as file:line: field: problem.
-func typeProblem(name, e string) string {
+// TypeProblem rewrites one of yaml.v3's type errors as file:line: field: problem.
+func TypeProblem(name, e string) string {
 	m := reLine.FindStringSubmatch(e)
 	if m == nil {
 		return fmt.Sprintf("%s: %s", name, e)
@@ -539,7 +539,8 @@ func typeProblem(name, e string) string {
 	return fmt.Sprintf("%s:%s: value: %s", name, m[1], m[2])
 }
 
-func yamlProblem(name string, err error) string {
+// YAMLProblem rewrites a yaml.v3 syntax error as file:line: (yaml): problem.
+func YAMLProblem(name string, err error) string {
 	m := reLine.FindStringSubmatch(err.Error())
 	if m == nil {
 		return fmt.Sprintf("%s:1: (yaml): %v", name, err)

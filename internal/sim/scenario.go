@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/contactd/contactd/internal/config"
 	"github.com/contactd/contactd/queue"
 )
 
@@ -309,7 +309,7 @@ func Parse(b []byte, name string) (*Scenario, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(b, &root); err != nil {
-		return nil, &Error{Problems: []string{yamlProblem(name, err)}}
+		return nil, &Error{Problems: []string{config.YAMLProblem(name, err)}}
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return nil, &Error{Problems: []string{fmt.Sprintf("%s:1: (root): want a mapping", name)}}
@@ -321,10 +321,10 @@ func Parse(b []byte, name string) (*Scenario, error) {
 	if err := dec.Decode(&f); err != nil {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return nil, &Error{Problems: []string{yamlProblem(name, err)}}
+			return nil, &Error{Problems: []string{config.YAMLProblem(name, err)}}
 		}
 		for _, e := range te.Errors {
-			problems = append(problems, typeProblem(name, e))
+			problems = append(problems, config.TypeProblem(name, e))
 		}
 		// Type errors leave fields at zero values; checking further would
 		// only add confusing follow-on problems.
@@ -333,7 +333,7 @@ func Parse(b []byte, name string) (*Scenario, error) {
 	line := func(path ...any) int { return lineOf(doc, path...) }
 	sc := f.convert(add, line)
 	if len(problems) > 0 {
-		slices.SortStableFunc(problems, func(a, b string) int { return problemLine(a) - problemLine(b) })
+		slices.SortStableFunc(problems, func(a, b string) int { return config.ProblemLine(a) - config.ProblemLine(b) })
 		return nil, &Error{Problems: problems}
 	}
 	return sc, nil
@@ -647,36 +647,4 @@ func lineOf(n *yaml.Node, path ...any) int {
 		line = n.Line
 	}
 	return line
-}
-
-var (
-	reLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	reNotFound = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
-)
-
-// typeProblem rewrites one of yaml.v3's type errors as file:line: field: problem.
-func typeProblem(name, e string) string {
-	m := reLine.FindStringSubmatch(e)
-	if m == nil {
-		return fmt.Sprintf("%s: %s", name, e)
-	}
-	if f := reNotFound.FindStringSubmatch(m[2]); f != nil {
-		return fmt.Sprintf("%s:%s: %s: unknown field", name, m[1], f[1])
-	}
-	return fmt.Sprintf("%s:%s: value: %s", name, m[1], m[2])
-}
-
-func yamlProblem(name string, err error) string {
-	m := reLine.FindStringSubmatch(err.Error())
-	if m == nil {
-		return fmt.Sprintf("%s:1: (yaml): %v", name, err)
-	}
-	return fmt.Sprintf("%s:%s: (yaml): %s", name, m[1], m[2])
-}
-
-func problemLine(p string) int {
-	_, rest, _ := strings.Cut(p, ":")
-	n, _, _ := strings.Cut(rest, ":")
-	v, _ := strconv.Atoi(n)
-	return v
 }
